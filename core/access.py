@@ -1,0 +1,68 @@
+"""Who a request acts for: HR may name any user, everyone else only themselves."""
+
+from django.shortcuts import get_object_or_404
+from rest_framework.exceptions import NotFound, ValidationError
+
+from core.models import Role, User
+
+MAX_PANEL = 10
+
+
+def _parse_id(value, field: str) -> int:
+    try:
+        parsed = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError({field: ["A user id (a whole number) is required."]}) from None
+    if not 0 < parsed < 2**63:
+        raise ValidationError({field: ["A user id (a whole number) is required."]})
+    return parsed
+
+
+def acting_for(request, user_id, *, field: str = "user") -> User:
+    """The user a write is for: the caller, or for HR the user named (which HR must name)."""
+    if request.user.is_superuser:
+        if user_id in (None, ""):
+            raise ValidationError({field: ["HR must name the user this is for."]})
+        user = get_object_or_404(User, pk=_parse_id(user_id, field))
+        if user.is_superuser:
+            raise ValidationError({field: ["HR accounts have no calendar of their own; name a candidate or interviewer."]})
+        return user
+    if user_id not in (None, "") and _parse_id(user_id, field) != request.user.pk:
+        raise NotFound()
+    return request.user
+
+
+def listing_scope(request, user_id, *, field: str = "user") -> int | None:
+    """The user id a listing is limited to; None means everyone (HR only)."""
+    if request.user.is_superuser:
+        return None if user_id in (None, "") else _parse_id(user_id, field)
+    if user_id not in (None, "") and _parse_id(user_id, field) != request.user.pk:
+        raise NotFound()
+    return request.user.pk
+
+
+def participants(candidate_id, interviewer_ids) -> tuple[User, list[User]]:
+    """The candidate and the interviewers of a slot search or booking, in one query.
+
+    An id that is no user is a 404; a user of the wrong role in a place is a 400.
+    """
+    if candidate_id in (None, ""):
+        raise ValidationError({"candidate": ["A candidate id is required."]})
+    if not interviewer_ids:
+        raise ValidationError({"interviewers": ["At least one interviewer id is required."]})
+    if len(interviewer_ids) > MAX_PANEL:
+        raise ValidationError({"interviewers": [f"A panel has at most {MAX_PANEL} interviewers."]})
+    cand_id = _parse_id(candidate_id, "candidate")
+    panel_ids = list(dict.fromkeys(_parse_id(i, "interviewers") for i in interviewer_ids))
+    users = User.objects.in_bulk([cand_id, *panel_ids])
+    for user_id in [cand_id, *panel_ids]:
+        if user_id not in users:
+            raise NotFound(f"There is no user {user_id}.")
+    candidate = users[cand_id]
+    if candidate.effective_role != Role.CANDIDATE or not candidate.is_active:
+        raise ValidationError({"candidate": [f"User {cand_id} is not an active candidate."]})
+    panel = [users[i] for i in panel_ids]
+    wrong = [u.pk for u in panel if u.effective_role != Role.INTERVIEWER or not u.is_active]
+    if wrong:
+        raise ValidationError({"interviewers": [f"User {i} is not an active interviewer." for i in wrong]})
+    return candidate, panel

@@ -1,0 +1,30 @@
+from rest_framework import authentication, exceptions
+
+from core.tokens import user_for_key
+
+
+class CachedTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <key>``, resolved from the cache (see core.tokens)."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("The Authorization header must be 'Token <key>'.")
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("The token is not valid.") from None
+        if len(key) > 128:
+            raise exceptions.AuthenticationFailed("The token is not valid.")
+        user = user_for_key(key)
+        if user is None:
+            raise exceptions.AuthenticationFailed("The token is not valid or has expired.")
+        request.auth_key = key
+        return user, key
+
+    def authenticate_header(self, request):
+        return self.keyword

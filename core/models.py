@@ -1,0 +1,88 @@
+import secrets
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone as django_timezone
+
+from core.timezones import validate_timezone
+
+
+class Role(models.TextChoices):
+    CANDIDATE = "candidate", "Candidate"
+    INTERVIEWER = "interviewer", "Interviewer"
+    HR = "hr", "HR"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, role=Role.HR)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+def new_feed_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CANDIDATE)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=django_timezone.now)
+    # The feed token is derived from this salt and the secret key; rotating the salt retires the old URL.
+    feed_salt = models.CharField(max_length=32, default=new_feed_salt)
+    feed_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(models.functions.Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def effective_role(self) -> str:
+        return Role.HR if self.is_superuser else self.role
+
+    @property
+    def is_hr(self) -> bool:
+        return bool(self.is_superuser)
+
+
+class AuthToken(models.Model):
+    """An API token. Only the SHA-256 of the key is stored."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
+    created = models.DateTimeField(default=django_timezone.now)
+    expires = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id}"

@@ -1,0 +1,13 @@
+from rest_framework import serializers
+
+from core.fields import TimezoneField
+from core.models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    role = serializers.CharField(source="effective_role", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "role", "timezone"]
+        read_only_fields = fields

@@ -1,0 +1,17 @@
+"""Settings for the test suite: the real settings, with a test key, fast hashing and tasks run inline."""
+
+import os
+import uuid
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+
+from core.settings import *  # noqa: E402,F403
+from core.settings import CACHES, Q_CLUSTER  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Each run gets its own key space on a shared Redis.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}"}}
+DEFAULT_FROM_EMAIL = "interviews@example.com"
+PUBLIC_BASE_URL = "http://testserver"

@@ -1,0 +1,118 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.fields import TimezoneField
+from core.models import Role, User
+from core.permissions import IsHR
+from core.serializers import UserSerializer
+from core.services import user_change_password, user_login, user_register, user_update
+from core.tokens import token_revoke
+from feeds.tokens import feed_url
+
+
+class RegisterView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        role = serializers.ChoiceField(choices=[Role.CANDIDATE, Role.INTERVIEWER])
+        name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        timezone = TimezoneField(required=False, default="UTC")
+
+    @extend_schema(request=InputSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.CharField(max_length=254)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: inline_serializer("TokenOut", {"token": serializers.CharField(), "user": UserSerializer()})},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, token = user_login(**data.validated_data)
+        return Response({"token": token, "user": UserSerializer(user).data})
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        token_revoke(key=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeSerializer(UserSerializer):
+    feed_url = serializers.SerializerMethodField()
+
+    class Meta(UserSerializer.Meta):
+        fields = UserSerializer.Meta.fields + ["feed_url"]
+        read_only_fields = fields
+
+    def get_feed_url(self, user) -> str:
+        return feed_url(user, self.context.get("request"))
+
+
+class MeView(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        timezone = TimezoneField(required=False)
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(request=InputSerializer, responses=MeSerializer)
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_update(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user, context={"request": request}).data)
+
+
+class PasswordView(APIView):
+    class InputSerializer(serializers.Serializer):
+        current_password = serializers.CharField(max_length=128, trim_whitespace=False)
+        new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses=inline_serializer("PasswordOut", {"token": serializers.CharField()}))
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with transaction.atomic():
+            token = user_change_password(user=request.user, **data.validated_data)
+        return Response({"token": token})
+
+
+class UserListView(ListAPIView):
+    permission_classes = [IsHR]
+    serializer_class = UserSerializer
+
+    def get_queryset(self):
+        users = User.objects.order_by("id")
+        role = self.request.query_params.get("role")
+        if role in (None, ""):
+            return users
+        if role == Role.HR:
+            return users.filter(is_superuser=True)
+        if role in (Role.CANDIDATE, Role.INTERVIEWER):
+            return users.filter(role=role, is_superuser=False)
+        raise serializers.ValidationError({"role": ["Choose candidate, interviewer or hr."]})

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.db import models
+
+
+class CalendarKind(models.TextChoices):
+    BUSY = "busy", "Events are busy time"
+    AVAILABLE = "available", "Events are available time"
+
+
+class CalendarSource(models.Model):
+    """An imported calendar (a file name or a URL); re-importing it replaces what it produced before."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_sources")
+    name = models.CharField(max_length=2048, help_text="The file name, or the URL")
+    url = models.URLField(max_length=2048, blank=True)
+    kind = models.CharField(max_length=16, choices=CalendarKind.choices, default=CalendarKind.BUSY)
+    is_subscription = models.BooleanField(default=False)
+    etag = models.CharField(max_length=512, blank=True)
+    last_modified = models.CharField(max_length=128, blank=True)
+    last_synced = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    periods = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="calendar_source_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.name} ({self.kind})"
+
+
+class GoogleConnectionStatus(models.TextChoices):
+    ACTIVE = "active", "Connected"
+    BROKEN = "broken", "Needs reconnecting"
+
+
+class GoogleConnection(models.Model):
+    """An interviewer's Google Calendar grant. The refresh token is stored encrypted."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="google")
+    refresh_token_encrypted = models.TextField()
+    access_token_encrypted = models.TextField(blank=True)
+    access_token_expiry = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list)
+    calendars = models.JSONField(default=list, help_text="Calendar ids whose free/busy is read")
+    busy_calendar = models.CharField(max_length=255, default="primary", help_text="Where busy blocks are written")
+    status = models.CharField(max_length=16, choices=GoogleConnectionStatus.choices, default=GoogleConnectionStatus.ACTIVE)
+    last_synced = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    calendar_errors = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Google Calendar of {self.user_id} ({self.status})"

@@ -1,0 +1,76 @@
+"""``Idempotency-Key`` on a POST: the first answer is kept, and a retry with the same key gets it again.
+
+The key is claimed (a unique row) before the work starts, so two copies of one request sent at once do
+one piece of work: the second waits for the first's answer.
+"""
+
+import functools
+import hashlib
+import json
+import time
+
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from core.errors import Conflict, exception_handler
+from scheduling.models import IdempotencyRecord
+
+WAIT_SECONDS = 10.0
+MAX_KEY_LENGTH = 255
+
+
+def _fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    response = Response(record.body, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _wait_for_answer(record_id: int) -> IdempotencyRecord | None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        record = IdempotencyRecord.objects.filter(pk=record_id).first()
+        if record is None or record.status_code is not None:
+            return record
+        time.sleep(0.05)
+    return None
+
+
+def idempotent(view_method):
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > MAX_KEY_LENGTH:
+            raise ValidationError({"Idempotency-Key": [f"At most {MAX_KEY_LENGTH} characters."]})
+        fingerprint = _fingerprint(request)
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(user_id=request.user.pk, key=key, fingerprint=fingerprint)
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(user_id=request.user.pk, key=key)
+            if existing.fingerprint != fingerprint:
+                raise Conflict("This Idempotency-Key was already used for a different request.") from None
+            answered = _wait_for_answer(existing.pk)
+            if answered is None:
+                raise Conflict("A request with this Idempotency-Key is still in progress.") from None
+            return _replay(answered)
+        try:
+            response = view_method(self, request, *args, **kwargs)
+        except APIException as exc:
+            response = exception_handler(exc, {"request": request, "view": self})
+        except BaseException:
+            record.delete()  # an unexpected failure did nothing: let a retry run again
+            raise
+        record.status_code = response.status_code
+        record.body = response.data
+        record.save(update_fields=["status_code", "body"])
+        return response
+
+    return wrapper

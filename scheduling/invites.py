@@ -1,0 +1,119 @@
+"""iCalendar for interviews: invites (iTIP REQUEST/CANCEL, RFC 5546) and their emails (iMIP, RFC 6047).
+
+One UID for an interview's whole life; SEQUENCE goes up with every change; each recipient gets the times
+in their own zone, with its VTIMEZONE.
+"""
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils.html import escape
+from icalendar import Calendar, Event, vCalAddress
+
+from core.models import User
+from core.timezones import get_zone, is_timezone
+from scheduling.models import Interview, InviteMethod, InterviewStatus
+
+PRODID = "-//Interview Scheduling//Interviews 1.0//EN"
+
+
+def _zone(name: str) -> ZoneInfo:
+    return get_zone(name if is_timezone(name) else "UTC")
+
+
+def _address(email: str, name: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = name or email
+    address.params.update(params)
+    return address
+
+
+def _participants(interview: Interview) -> list[User]:
+    return [interview.candidate, *interview.interviewers.all()]
+
+
+def describe(interview: Interview, tz: ZoneInfo) -> str:
+    start = interview.start.astimezone(tz)
+    end = interview.end.astimezone(tz)
+    panel = ", ".join(u.name or u.email for u in interview.interviewers.all())
+    candidate = interview.candidate.name or interview.candidate.email
+    return (
+        f"{interview.display_title}: candidate {candidate}; interviewers {panel}. "
+        f"{start:%A %d %B %Y, %H:%M}-{end:%H:%M} ({tz.key})."
+    )
+
+
+def interview_event(interview: Interview, *, tz: ZoneInfo) -> Event:
+    cancelled = interview.status == InterviewStatus.CANCELLED
+    event = Event.new(
+        uid=interview.uid,
+        sequence=interview.sequence,
+        stamp=interview.updated,
+        start=interview.start.astimezone(tz),
+        end=interview.end.astimezone(tz),
+        summary=interview.display_title,
+        description=describe(interview, tz),
+        organizer=_address(settings.DEFAULT_FROM_EMAIL, "Interview scheduling"),
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        transparency="OPAQUE",
+    )
+    event.add("last-modified", interview.updated)
+    for person in _participants(interview):
+        event.add(
+            "attendee",
+            _address(
+                person.email,
+                person.name,
+                CUTYPE="INDIVIDUAL",
+                ROLE="REQ-PARTICIPANT",
+                PARTSTAT="NEEDS-ACTION",
+                RSVP="TRUE",
+            ),
+        )
+    return event
+
+
+def add_timezones(calendar: Calendar, events: list[Interview]) -> None:
+    """VTIMEZONE for every zone used, covering just the years the events span."""
+    if not events:
+        return
+    first = min(e.start for e in events).date() - timedelta(days=366)
+    last = max(e.end for e in events).date() + timedelta(days=366)
+    calendar.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(last.year + 1, 1, 1))
+
+
+def invite_calendar(interview: Interview, *, tz: ZoneInfo, method: str | None = None) -> Calendar:
+    if method is None:
+        method = InviteMethod.CANCEL if interview.status == InterviewStatus.CANCELLED else InviteMethod.REQUEST
+    calendar = Calendar.new(prodid=PRODID, method=method)
+    calendar.add_component(interview_event(interview, tz=tz))
+    add_timezones(calendar, [interview])
+    return calendar
+
+
+def invite_message(interview: Interview, recipient: User, method: str) -> EmailMultiAlternatives:
+    tz = _zone(recipient.timezone)
+    calendar = invite_calendar(interview, tz=tz, method=method).to_ical().decode()
+    when = interview.start.astimezone(tz)
+    if method == InviteMethod.CANCEL:
+        subject = f"Cancelled: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
+        lead = "This interview has been cancelled."
+    elif interview.sequence > 0:
+        subject = f"Updated: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
+        lead = "This interview has a new time."
+    else:
+        subject = f"Invitation: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
+        lead = "You are invited to an interview."
+    text = f"{lead}\n\n{describe(interview, tz)}\n"
+    html = f"<p>{escape(lead)}</p><p>{escape(describe(interview, tz))}</p>"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+    )
+    message.attach_alternative(html, "text/html")
+    message.attach_alternative(calendar, f"text/calendar; method={method}")
+    return message

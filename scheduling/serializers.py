@@ -1,0 +1,91 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from core.fields import LocalDateTimeField, TimezoneField
+from scheduling.models import Interview, InterviewRequest, RequestChoice, RequestMode
+from slots.models import InterviewerPolicy
+
+
+class InterviewSerializer(serializers.ModelSerializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    interviewers = serializers.SerializerMethodField()
+    duration = serializers.IntegerField(source="duration_minutes")
+    ics_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Interview
+        fields = [
+            "id", "uid", "candidate", "interviewers", "title", "start", "end", "duration",
+            "status", "sequence", "ics_url", "created",
+        ]
+        read_only_fields = fields
+
+    def get_interviewers(self, interview) -> list[int]:
+        return sorted(u.pk for u in interview.interviewers.all())
+
+    def get_ics_url(self, interview) -> str:
+        path = reverse("interview-invite", kwargs={"pk": interview.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class BookInputSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(min_value=1)
+    interviewers = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=10)
+    start = LocalDateTimeField()
+    duration = serializers.IntegerField(min_value=15, max_value=480, default=60)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RescheduleInputSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    duration = serializers.IntegerField(min_value=15, max_value=480, required=False)
+
+
+class InterviewRequestInputSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(min_value=1)
+    interviewers = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=10)
+    mode = serializers.ChoiceField(choices=RequestMode.choices, default=RequestMode.PANEL)
+    choice = serializers.ChoiceField(choices=RequestChoice.choices, default=RequestChoice.EARLIEST)
+    duration = serializers.IntegerField(min_value=15, max_value=480, default=60)
+    window_start = LocalDateTimeField()
+    window_end = LocalDateTimeField()
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    timezone = TimezoneField(required=False)
+
+    def validate(self, attrs):
+        if attrs["window_end"] <= attrs["window_start"]:
+            raise serializers.ValidationError({"window_end": ["window_end must be after window_start."]})
+        if (attrs["window_end"] - attrs["window_start"]).days > 366:
+            raise serializers.ValidationError({"window_end": ["A window may span at most 366 days."]})
+        return attrs
+
+
+class InterviewRequestSerializer(serializers.ModelSerializer):
+    window_start = LocalDateTimeField()
+    window_end = LocalDateTimeField()
+    interviewers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InterviewRequest
+        fields = [
+            "id", "candidate", "interviewers", "mode", "choice", "duration", "window_start", "window_end",
+            "title", "timezone", "status", "interview", "created", "last_attempt",
+        ]
+        read_only_fields = fields
+
+    def get_interviewers(self, request) -> list[int]:
+        return sorted(u.pk for u in request.interviewers.all())
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    buffer_before = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    buffer_after = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    min_notice = serializers.IntegerField(min_value=0, max_value=60 * 24 * 60, required=False)
+    max_per_day = serializers.IntegerField(min_value=1, max_value=48, required=False, allow_null=True)
+
+    class Meta:
+        model = InterviewerPolicy
+        fields = ["user", "buffer_before", "buffer_after", "min_notice", "max_per_day"]
+        read_only_fields = ["user"]

@@ -1,0 +1,24 @@
+"""django-q2 tasks: thin, take ids, call one service, safe to run twice."""
+
+from scheduling.auto import interview_request_try, interview_requests_try_all, interview_requests_try_for_users
+from scheduling.delivery import invite_send, invites_retry_pending
+
+
+def send_invite(delivery_id: int) -> str:
+    return invite_send(delivery_id=delivery_id)
+
+
+def retry_pending_invites() -> int:
+    return invites_retry_pending()
+
+
+def try_interview_request(request_id: int) -> str:
+    return interview_request_try(request_id=request_id)
+
+
+def try_interview_requests_for_users(user_ids: list[int]) -> int:
+    return interview_requests_try_for_users(user_ids=user_ids)
+
+
+def try_all_interview_requests() -> int:
+    return interview_requests_try_all()

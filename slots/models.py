@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from core.timezones import validate_timezone
+
+
+class AvailabilitySource(models.TextChoices):
+    MANUAL = "manual", "Entered by hand"
+    ICAL = "ical", "Imported iCal"
+
+
+class AvailabilityWindow(models.Model):
+    """A one-off stretch of time a user says they are free, stored in UTC."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=AvailabilitySource.choices, default=AvailabilitySource.MANUAL)
+    # For imported windows: the calendar source (file name or URL) that produced them.
+    import_source = models.ForeignKey(
+        "integrations.CalendarSource", null=True, blank=True, on_delete=models.CASCADE, related_name="windows"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["user", "start", "end"])]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="availability_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC"
+
+
+class WeeklyRule(models.Model):
+    """Free every week on some weekdays between two wall-clock times in a zone."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_rules")
+    weekdays = models.JSONField(help_text="Monday is 0")
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="Not after start_time: the rule runs past midnight")
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="weekly_rule_valid_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.weekdays} {self.start_time}-{self.end_time} {self.timezone}"
+
+
+class BusySource(models.TextChoices):
+    INTERVIEW = "interview", "Interview"
+    ICAL = "ical", "Imported iCal"
+    GOOGLE = "google", "Google Calendar"
+    MANUAL = "manual", "Entered by hand"
+
+
+class BusyPeriod(models.Model):
+    """Time a user is not free, whatever their availability says."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_periods")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=BusySource.choices)
+    interview = models.ForeignKey(
+        "scheduling.Interview", null=True, blank=True, on_delete=models.CASCADE, related_name="busy_periods"
+    )
+    import_source = models.ForeignKey(
+        "integrations.CalendarSource", null=True, blank=True, on_delete=models.CASCADE, related_name="busy_periods"
+    )
+    # For Google: which calendar of the connection produced it.
+    external_calendar = models.CharField(max_length=255, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["user", "start", "end"])]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="busy_end_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} busy ({self.source}) {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC"
+
+
+class InterviewerPolicy(models.Model):
+    """How an interviewer wants to be booked. The defaults change nothing."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy")
+    buffer_before = models.PositiveIntegerField(default=0, help_text="minutes kept free of interviews before each")
+    buffer_after = models.PositiveIntegerField(default=0, help_text="minutes kept free of interviews after each")
+    min_notice = models.PositiveIntegerField(default=0, help_text="minutes between booking and start, at least")
+    max_per_day = models.PositiveIntegerField(null=True, blank=True, help_text="interviews per local day, at most")
+
+    class Meta:
+        verbose_name_plural = "interviewer policies"
+
+    def __str__(self) -> str:
+        return f"policy of {self.user_id}"
+

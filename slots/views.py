@@ -1,0 +1,243 @@
+from datetime import timedelta
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.access import acting_for, listing_scope, participants
+from core.fields import LocalDateTimeField, parse_zone_param, zone_for
+from core.permissions import IsHR
+from slots.matcher import find_slots
+from slots.models import AvailabilityWindow, BusyPeriod, WeeklyRule
+from slots.serializers import (
+    MAX_WINDOWS_PER_REQUEST,
+    BusyPeriodSerializer,
+    RangeSerializer,
+    WeeklyRuleInputSerializer,
+    WeeklyRuleSerializer,
+    WindowInputSerializer,
+    WindowPatchSerializer,
+    WindowSerializer,
+    check_span,
+)
+from slots.services import (
+    availability_create,
+    availability_delete,
+    availability_update,
+    busy_period_create,
+    busy_period_delete,
+    weekly_rule_create,
+    weekly_rule_delete,
+)
+
+
+def output_context(request) -> dict:
+    """Serializer context: naive input and all output in ``?tz=`` or else the caller's zone."""
+    context = {"request": request}
+    zone = parse_zone_param(request.query_params.get("tz"))
+    if zone is not None:
+        context["tz"] = zone
+    return context
+
+
+def _overlapping(queryset, request, context):
+    bounds = RangeSerializer(data=request.query_params, context=context)
+    bounds.is_valid(raise_exception=True)
+    if "start" in bounds.validated_data:
+        queryset = queryset.filter(end__gt=bounds.validated_data["start"])
+    if "end" in bounds.validated_data:
+        queryset = queryset.filter(start__lt=bounds.validated_data["end"])
+    user_id = listing_scope(request, request.query_params.get("user"))
+    if user_id is not None:
+        queryset = queryset.filter(user_id=user_id)
+    return queryset
+
+
+def _visible(model, request, pk):
+    queryset = model.objects.all() if request.user.is_superuser else model.objects.filter(user=request.user)
+    return get_object_or_404(queryset, pk=pk)
+
+
+class AvailabilityListView(APIView):
+    @extend_schema(responses=WindowSerializer(many=True))
+    def get(self, request):
+        context = output_context(request)
+        windows = _overlapping(AvailabilityWindow.objects.all(), request, context)
+        return Response(WindowSerializer(windows, many=True, context=context).data)
+
+    @extend_schema(request=WindowInputSerializer, responses={201: WindowSerializer})
+    def post(self, request):
+        context = output_context(request)
+        many = isinstance(request.data, list)
+        data = WindowInputSerializer(
+            data=request.data, many=many, context=context,
+            **({"max_length": MAX_WINDOWS_PER_REQUEST, "allow_empty": False} if many else {}),
+        )
+        data.is_valid(raise_exception=True)
+        items = data.validated_data if many else [data.validated_data]
+        owners = {item.get("user") for item in items}
+        if len(owners) > 1:
+            raise ValidationError({"user": ["All windows of one request must be for the same user."]})
+        user = acting_for(request, owners.pop())
+        created = availability_create(user=user, windows=[(item["start"], item["end"]) for item in items])
+        out = WindowSerializer(created, many=True, context=context).data
+        return Response(out if many else out[0], status=status.HTTP_201_CREATED)
+
+
+class AvailabilityDetailView(APIView):
+    @extend_schema(responses=WindowSerializer)
+    def get(self, request, pk):
+        return Response(WindowSerializer(_visible(AvailabilityWindow, request, pk), context=output_context(request)).data)
+
+    @extend_schema(request=WindowPatchSerializer, responses=WindowSerializer)
+    def patch(self, request, pk):
+        context = output_context(request)
+        window = _visible(AvailabilityWindow, request, pk)
+        data = WindowPatchSerializer(data=request.data, context=context)
+        data.is_valid(raise_exception=True)
+        start = data.validated_data.get("start", window.start)
+        end = data.validated_data.get("end", window.end)
+        check_span(start, end)
+        window = availability_update(window=window, start=start, end=end)
+        return Response(WindowSerializer(window, context=context).data)
+
+    def delete(self, request, pk):
+        availability_delete(window=_visible(AvailabilityWindow, request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WeeklyRuleListView(APIView):
+    @extend_schema(responses=WeeklyRuleSerializer(many=True))
+    def get(self, request):
+        rules = WeeklyRule.objects.all()
+        user_id = listing_scope(request, request.query_params.get("user"))
+        if user_id is not None:
+            rules = rules.filter(user_id=user_id)
+        return Response(WeeklyRuleSerializer(rules, many=True).data)
+
+    @extend_schema(request=WeeklyRuleInputSerializer, responses={201: WeeklyRuleSerializer})
+    def post(self, request):
+        data = WeeklyRuleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        user = acting_for(request, fields.pop("user", None))
+        fields.setdefault("timezone", user.timezone)
+        rule = weekly_rule_create(user=user, **fields)
+        return Response(WeeklyRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class WeeklyRuleDetailView(APIView):
+    @extend_schema(responses=WeeklyRuleSerializer)
+    def get(self, request, pk):
+        return Response(WeeklyRuleSerializer(_visible(WeeklyRule, request, pk)).data)
+
+    def delete(self, request, pk):
+        weekly_rule_delete(rule=_visible(WeeklyRule, request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BusyListView(APIView):
+    @extend_schema(responses=BusyPeriodSerializer(many=True))
+    def get(self, request):
+        context = output_context(request)
+        periods = _overlapping(BusyPeriod.objects.all(), request, context)
+        return Response(BusyPeriodSerializer(periods, many=True, context=context).data)
+
+    @extend_schema(request=WindowInputSerializer, responses={201: BusyPeriodSerializer})
+    def post(self, request):
+        """Mark time busy by hand (source ``manual``)."""
+        context = output_context(request)
+        data = WindowInputSerializer(data=request.data, context=context)
+        data.is_valid(raise_exception=True)
+        user = acting_for(request, data.validated_data.get("user"))
+        period = busy_period_create(user=user, start=data.validated_data["start"], end=data.validated_data["end"])
+        return Response(BusyPeriodSerializer(period, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class BusyDetailView(APIView):
+    @extend_schema(responses=BusyPeriodSerializer)
+    def get(self, request, pk):
+        return Response(BusyPeriodSerializer(_visible(BusyPeriod, request, pk), context=output_context(request)).data)
+
+    def delete(self, request, pk):
+        period = _visible(BusyPeriod, request, pk)
+        if period.source != "manual":
+            raise ValidationError({"source": ["Only busy time entered by hand can be deleted here."]})
+        busy_period_delete(period=period)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    start = LocalDateTimeField(required=False)
+    end = LocalDateTimeField(required=False)
+    duration = serializers.IntegerField(required=False, default=60, min_value=15, max_value=480)
+    step = serializers.IntegerField(required=False, min_value=5, max_value=1440)
+
+    def validate(self, attrs):
+        now = timezone.now()
+        attrs.setdefault("start", now)
+        attrs.setdefault("end", attrs["start"] + timedelta(days=60))
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": ["end must be after start."]})
+        if attrs["end"] - attrs["start"] > timedelta(days=366):
+            raise serializers.ValidationError({"end": ["start and end may be at most 366 days apart."]})
+        attrs.setdefault("step", attrs["duration"])
+        return attrs
+
+
+def _id_list(request, *names: str) -> list[str]:
+    values = []
+    for name in names:
+        for value in request.query_params.getlist(name):
+            values.extend(part for part in value.split(",") if part.strip())
+    return values
+
+
+class SlotsView(APIView):
+    permission_classes = [IsHR]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("candidate", int, required=True),
+            OpenApiParameter("interviewer", int, many=True, required=True),
+            OpenApiParameter("start", str),
+            OpenApiParameter("end", str),
+            OpenApiParameter("duration", int, description="minutes, 15 to 480 (default 60)"),
+            OpenApiParameter("step", int, description="minutes between starts, 5 to 1440 (default: duration)"),
+            OpenApiParameter("tz", str, description="IANA zone of the grid and the answer"),
+        ]
+    )
+    def get(self, request):
+        zone = parse_zone_param(request.query_params.get("tz")) or zone_for({"request": request})
+        query = SlotQuerySerializer(data=request.query_params, context={"request": request, "tz": zone})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        candidate, panel = participants(request.query_params.get("candidate"), _id_list(request, "interviewer", "interviewers"))
+        found = find_slots(
+            candidate=candidate,
+            interviewers=panel,
+            start=params["start"],
+            end=params["end"],
+            duration=timedelta(minutes=params["duration"]),
+            step=timedelta(minutes=params["step"]),
+            tz=zone,
+        )
+        return Response(
+            {
+                "candidate": candidate.pk,
+                "interviewers": [u.pk for u in panel],
+                "duration": params["duration"],
+                "step": params["step"],
+                "timezone": zone.key,
+                "start": params["start"].astimezone(zone).isoformat(),
+                "end": params["end"].astimezone(zone).isoformat(),
+                "slots": [
+                    {"start": s.start.astimezone(zone).isoformat(), "end": s.end.astimezone(zone).isoformat()}
+                    for s in found
+                ],
+            }
+        )

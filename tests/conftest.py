@@ -1,0 +1,79 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from core.tokens import token_issue
+from tests.factories import CandidateFactory, HRFactory, InterviewerFactory
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)}")
+    return client
+
+
+@pytest.fixture
+def hr(db):
+    return HRFactory(email="hr@example.com", name="Helen HR")
+
+
+@pytest.fixture
+def candidate(db):
+    return CandidateFactory(email="cand@example.com", name="Cara Candidate")
+
+
+@pytest.fixture
+def interviewer(db):
+    return InterviewerFactory(email="int@example.com", name="Ivan Interviewer")
+
+
+@pytest.fixture
+def outsider(db):
+    return CandidateFactory(email="outsider@example.com", name="Otto Outsider")
+
+
+@pytest.fixture
+def hr_client(hr):
+    return client_for(hr)
+
+
+@pytest.fixture
+def candidate_client(candidate):
+    return client_for(candidate)
+
+
+@pytest.fixture
+def interviewer_client(interviewer):
+    return client_for(interviewer)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return client_for(outsider)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    """The one error shape of API.md, with this status and code."""
+    assert response.status_code == status, (response.status_code, getattr(response, "content", b"")[:500])
+    body = response.json()
+    assert set(body) == {"error"}
+    error = body["error"]
+    assert error["code"] == code
+    assert isinstance(error["message"], str) and error["message"]
+    if code == "validation_error" and "fields" in error:
+        assert all(isinstance(v, list) and v for v in error["fields"].values())
+    return error
