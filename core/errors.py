@@ -73,7 +73,11 @@ def error_body(code: str, message: str, fields: dict | None = None, **extra) -> 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as ``{"field": [messages]}``, nested keys joined with dots."""
     out: dict[str, list[str]] = {}
-    if isinstance(detail, dict):
+    if isinstance(detail, dict) and prefix and detail and all(isinstance(k, int) for k in detail):
+        for value in detail.values():  # a list field's items: their messages belong to the field
+            for v in _flatten(value, prefix).values():
+                out.setdefault(prefix, []).extend(v)
+    elif isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
             for k, v in _flatten(value, name).items():

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from rest_framework import serializers
 
 from core.timezones import get_zone, is_timezone
+from slots.intervals import wall_to_instants
 
 MIN_YEAR = 1971
 MAX_YEAR = 2200
@@ -43,10 +44,20 @@ class LocalDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "range": f"Datetimes must lie between the years {MIN_YEAR} and {MAX_YEAR}.",
+        "gap": "{value} does not exist in {zone} (the clocks skip it); give an offset or another time.",
     }
 
     def default_timezone(self):
         return zone_for(self.context)
+
+    def enforce_timezone(self, value):
+        if value.tzinfo is not None:
+            return value.astimezone(dt_timezone.utc)
+        zone = self.default_timezone()
+        instants = wall_to_instants(value, zone)
+        if not instants:
+            self.fail("gap", value=value.isoformat(), zone=zone.key)
+        return instants[0]  # a repeated wall time means its first occurrence (as RFC 5545 says)
 
     def to_internal_value(self, value):
         if isinstance(value, datetime):

@@ -1,0 +1,153 @@
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+
+from slots.models import AvailabilityWindow, BusyPeriod, WeeklyRule
+from tests.conftest import assert_error
+from tests.factories import CandidateFactory, InterviewerFactory
+
+pytestmark = pytest.mark.django_db
+
+RANGE = "start=2027-05-01T00:00:00Z&end=2027-05-31T00:00:00Z"
+
+
+def window(user, start, end):
+    return AvailabilityWindow.objects.create(user=user, start=start, end=end)
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=dt_timezone.utc)
+
+
+def slots(client, query):
+    r = client.get(f"/api/v1/slots/?{query}")
+    assert r.status_code == 200, r.content
+    return r.json()
+
+
+def test_brief_example_answers_one_slot(hr_client, candidate, interviewer):
+    window(interviewer, utc(2027, 5, 2, 9), utc(2027, 5, 2, 12))
+    window(candidate, utc(2027, 5, 2, 11), utc(2027, 5, 2, 14))
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")
+    assert body["slots"] == [{"start": "2027-05-02T11:00:00+00:00", "end": "2027-05-02T12:00:00+00:00"}]
+    assert body["candidate"] == candidate.pk and body["interviewers"] == [interviewer.pk]
+    assert body["duration"] == 60 and body["step"] == 60 and body["timezone"] == "UTC"
+
+
+def test_answer_in_the_zone_asked_and_grid_laid_there(hr_client, candidate, interviewer):
+    window(interviewer, utc(2027, 5, 3, 3), utc(2027, 5, 3, 8))
+    window(candidate, utc(2027, 5, 3, 3), utc(2027, 5, 3, 8))
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}&tz=Asia/Kolkata")
+    assert body["timezone"] == "Asia/Kolkata"
+    assert [s["start"] for s in body["slots"]] == [
+        "2027-05-03T09:00:00+05:30", "2027-05-03T10:00:00+05:30", "2027-05-03T11:00:00+05:30",
+        "2027-05-03T12:00:00+05:30",
+    ]
+
+
+def test_default_zone_is_the_callers(hr, hr_client, candidate, interviewer):
+    hr.timezone = "America/New_York"
+    hr.save()
+    window(interviewer, utc(2027, 5, 3, 13), utc(2027, 5, 3, 15))
+    window(candidate, utc(2027, 5, 3, 13), utc(2027, 5, 3, 15))
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")
+    assert body["timezone"] == "America/New_York"
+    assert body["slots"][0]["start"] == "2027-05-03T09:00:00-04:00"
+
+
+def test_panel_duration_step_and_busy_time(hr_client, candidate, interviewer):
+    second = InterviewerFactory()
+    for person in (candidate, interviewer, second):
+        window(person, utc(2027, 5, 3, 9), utc(2027, 5, 3, 12))
+    BusyPeriod.objects.create(user=second, start=utc(2027, 5, 3, 9), end=utc(2027, 5, 3, 10), source="manual")
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&interviewer={second.pk}"
+                            f"&duration=90&step=30&{RANGE}")
+    assert [s["start"][11:16] for s in body["slots"]] == ["10:00", "10:30"]
+    assert body["slots"][0]["end"] == "2027-05-03T11:30:00+00:00"
+    assert body["interviewers"] == [interviewer.pk, second.pk]
+
+
+def test_weekly_rules_count_as_free_time(hr_client, candidate, interviewer):
+    WeeklyRule.objects.create(user=interviewer, weekdays=[0], start_time="09:00", end_time="11:00", timezone="UTC")
+    window(candidate, utc(2027, 5, 3, 10), utc(2027, 5, 3, 17))  # a Monday
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")
+    assert [s["start"] for s in body["slots"]] == ["2027-05-03T10:00:00+00:00"]
+
+
+def test_no_slot_is_an_empty_list(hr_client, candidate, interviewer):
+    assert slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")["slots"] == []
+
+
+def test_slots_never_start_in_the_past(hr_client, candidate, interviewer):
+    now = datetime.now(dt_timezone.utc).replace(minute=0, second=0, microsecond=0)
+    for person in (candidate, interviewer):
+        window(person, now - timedelta(hours=5), now + timedelta(hours=3))
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}")
+    starts = [datetime.fromisoformat(s["start"]) for s in body["slots"]]
+    assert starts and all(s >= datetime.now(dt_timezone.utc) - timedelta(seconds=5) for s in starts)
+
+
+def test_default_range_is_sixty_days(hr_client, candidate, interviewer):
+    now = datetime.now(dt_timezone.utc)
+    for person in (candidate, interviewer):
+        window(person, now + timedelta(days=59), now + timedelta(days=59, hours=3))
+        window(person, now + timedelta(days=61), now + timedelta(days=61, hours=3))
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}")
+    assert body["slots"] and all(datetime.fromisoformat(s["end"]) <= now + timedelta(days=60, minutes=1)
+                                 for s in body["slots"])
+
+
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ("duration=10", "duration"),
+        ("duration=481", "duration"),
+        ("duration=abc", "duration"),
+        ("step=4", "step"),
+        ("step=1441", "step"),
+        ("tz=Nowhere/Zone", "tz"),
+        ("start=2027-05-10T00:00:00Z&end=2027-05-01T00:00:00Z", "end"),
+        ("start=2027-01-01T00:00:00Z&end=2028-06-01T00:00:00Z", "end"),
+        ("start=tomorrow", "start"),
+    ],
+)
+def test_bad_query(hr_client, candidate, interviewer, extra, field):
+    r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&{extra}")
+    assert field in assert_error(r, 400, "validation_error")["fields"]
+
+
+def test_ids_roles_and_missing_users(hr_client, candidate, interviewer):
+    assert_error(hr_client.get(f"/api/v1/slots/?candidate=999999&interviewer={interviewer.pk}"), 404, "not_found")
+    assert_error(hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer=999999"), 404, "not_found")
+    r = hr_client.get(f"/api/v1/slots/?candidate={interviewer.pk}&interviewer={interviewer.pk}")
+    assert "candidate" in assert_error(r, 400, "validation_error")["fields"]
+    r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={candidate.pk}")
+    assert "interviewers" in assert_error(r, 400, "validation_error")["fields"]
+    assert_error(hr_client.get(f"/api/v1/slots/?candidate=abc&interviewer={interviewer.pk}"), 400, "validation_error")
+    assert_error(hr_client.get(f"/api/v1/slots/?interviewer={interviewer.pk}"), 400, "validation_error")
+    assert_error(hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}"), 400, "validation_error")
+
+
+def test_slots_are_hr_only(candidate_client, interviewer_client, anon_client, candidate, interviewer):
+    query = f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}"
+    assert_error(candidate_client.get(query), 403, "permission_denied")
+    assert_error(interviewer_client.get(query), 403, "permission_denied")
+    assert_error(anon_client.get(query), 401, "not_authenticated")
+
+
+def test_query_count_does_not_grow_with_rows(hr_client, django_assert_max_num_queries):
+    candidate = CandidateFactory()
+    panel = [InterviewerFactory() for _ in range(3)]
+    for person in (candidate, *panel):
+        AvailabilityWindow.objects.bulk_create(
+            AvailabilityWindow(user=person, start=utc(2027, 5, 1) + timedelta(hours=6 * k),
+                               end=utc(2027, 5, 1) + timedelta(hours=6 * k + 4)) for k in range(100))
+        BusyPeriod.objects.bulk_create(
+            BusyPeriod(user=person, start=utc(2027, 5, 1, 1) + timedelta(hours=12 * k),
+                       end=utc(2027, 5, 1, 2) + timedelta(hours=12 * k), source="ical") for k in range(50))
+        WeeklyRule.objects.create(user=person, weekdays=[0, 1, 2], start_time="09:00", end_time="12:00", timezone="UTC")
+    hr_client.get("/api/v1/busy/")  # warm the token cache
+    query = "&".join(f"interviewer={p.pk}" for p in panel)
+    with django_assert_max_num_queries(5):
+        body = slots(hr_client, f"candidate={candidate.pk}&{query}&{RANGE}")
+    assert body["slots"]
