@@ -52,7 +52,7 @@ def interview_request_create(
     with transaction.atomic():
         request.save()
         request.interviewers.set(interviewers)
-        transaction.on_commit(lambda: async_task("scheduling.tasks.try_interview_request", request.pk))
+        transaction.on_commit(lambda: async_task("scheduling.tasks.try_interview_request", request.pk), robust=True)
     return request
 
 

@@ -14,7 +14,6 @@ def queue_busy_block_sync(interview: Interview, interviewer_ids: list[int]) -> N
     ).values_list("user_id", flat=True)
     for user_id in connected:
         transaction.on_commit(
-            lambda user_id=user_id: async_task(
-                "integrations.google.tasks.busy_block_sync", interview.pk, user_id
-            )
+            lambda user_id=user_id: async_task("integrations.google.tasks.busy_block_sync", interview.pk, user_id),
+            robust=True,
         )

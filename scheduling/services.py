@@ -57,7 +57,7 @@ def _queue_invites(interview: Interview, people: list[int], method: str) -> None
         for pk in people
     )
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: async_task("scheduling.tasks.send_invite", pk))
+        transaction.on_commit(lambda pk=delivery.pk: async_task("scheduling.tasks.send_invite", pk), robust=True)
 
 
 def interview_book(

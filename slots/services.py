@@ -12,7 +12,7 @@ from slots.signals import free_time_changed
 def announce_free_time_changed(user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if ids:
-        transaction.on_commit(lambda: free_time_changed.send(sender=None, user_ids=ids))
+        transaction.on_commit(lambda: free_time_changed.send(sender=None, user_ids=ids), robust=True)
 
 
 def availability_create(*, user: User, windows: Sequence[tuple[datetime, datetime]]) -> list[AvailabilityWindow]:
