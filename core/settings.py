@@ -154,6 +154,8 @@ PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL", "http://localhost:8000") or "").rs
 
 # Calendar imports
 ICAL_URL_ALLOW_PRIVATE = env_bool("ICAL_URL_ALLOW_PRIVATE", False)
+# Networks allowed even though private (an intranet calendar server), e.g. "10.1.2.3/32".
+ICAL_URL_ALLOWED_NETWORKS = env_list("ICAL_URL_ALLOWED_NETWORKS", [])
 ICAL_MAX_BYTES = env_int("ICAL_MAX_BYTES", 2 * 1024 * 1024)
 ICAL_FETCH_TIMEOUT_SECONDS = env_int("ICAL_FETCH_TIMEOUT_SECONDS", 10)
 ICAL_EXPAND_DAYS = env_int("ICAL_EXPAND_DAYS", 180)
