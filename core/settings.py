@@ -171,6 +171,7 @@ GOOGLE_AUTH_URI = env_str("GOOGLE_AUTH_URI", "https://accounts.google.com/o/oaut
 GOOGLE_REVOKE_URI = env_str("GOOGLE_REVOKE_URI", "https://oauth2.googleapis.com/revoke") or ""
 GOOGLE_REDIRECT_URI = env_str("GOOGLE_REDIRECT_URI", f"{PUBLIC_BASE_URL}/api/v1/integrations/google/callback")
 GOOGLE_SYNC_DAYS = env_int("GOOGLE_SYNC_DAYS", 180)
+GOOGLE_API_RETRIES = env_int("GOOGLE_API_RETRIES", 3)
 # Key that encrypts stored refresh tokens (Fernet); derived from SECRET_KEY when unset.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "") or ""
 
@@ -181,7 +182,7 @@ Q_CLUSTER = {
     "timeout": 120,
     "retry": 180,
     "max_attempts": 5,
-    "ack_failures": True,
+    "ack_failures": False,  # a failed task is delivered again (up to max_attempts)
     "catch_up": False,
     "sync": env_bool("Q_SYNC", False),
 }

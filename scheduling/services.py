@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict, SlotUnavailable
 from core.models import User
+from integrations.google.services import google_sync_before_booking
 from scheduling.calendar_push import queue_busy_block_sync
 from scheduling.models import InviteDelivery, Interview, InterviewStatus, InviteMethod
 from slots.intervals import Interval
@@ -72,6 +73,7 @@ def interview_book(
     _check_times(start, duration)
     end = start + duration
     people = [candidate.pk, *(i.pk for i in interviewers)]
+    google_sync_before_booking(user_ids=people[1:])
     try:
         with transaction.atomic():
             _lock(people)
