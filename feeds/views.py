@@ -37,6 +37,11 @@ def feed_interviews(user):
 
 
 class FeedView(View):
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        response = json_error("method_not_allowed", f"{request.method} is not allowed here; use GET.", 405)
+        response["Allow"] = "GET, HEAD"
+        return response
+
     def get(self, request, token: str):
         user = user_for_feed_token(token)
         if user is None:

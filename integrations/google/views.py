@@ -63,9 +63,9 @@ class CallbackView(APIView):
 
     @extend_schema(responses=ConnectionSerializer)
     def get(self, request):
-        _require_configured()
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
+        _require_configured()
         if "error" in data.validated_data or "code" not in data.validated_data:
             reason = data.validated_data.get("error", "no code")
             raise serializers.ValidationError({"code": [f"Google did not grant access ({reason})."]})
