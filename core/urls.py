@@ -1,15 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core import views
+from core import errors, views
 from core.routes import route
 from feeds.views import FeedRotateView, FeedView
 from slots import views as slot_views
 
 handler400 = "core.errors.handler400"
 handler403 = "core.errors.handler403"
-handler404 = "core.errors.handler404"
+handler404 = errors.handler404
 handler500 = "core.errors.handler500"
 
 api = [
@@ -37,4 +37,6 @@ urlpatterns = [
     path("api/v1/", include(api)),
     path("feeds/<str:token>.ics", FeedView.as_view(), name="feed"),
     path("admin/", admin.site.urls),
+    # anything else: the JSON 404 (also with DEBUG on, where Django would answer its HTML debug page)
+    re_path(r"^(?!admin/)", handler404),
 ]

@@ -10,7 +10,6 @@ from scheduling.models import Interview
 def feed_calendar(user: User, interviews: list[Interview], *, tz: ZoneInfo) -> Calendar:
     """A published calendar (no METHOD): the same UID and SEQUENCE as the invites, times in ``tz``."""
     calendar = Calendar.new(prodid=PRODID, name="Interviews", refresh_interval=None)
-    calendar.add("x-wr-calname", "Interviews")
     calendar.add("x-wr-timezone", tz.key)
     calendar.add("x-published-ttl", "PT15M")
     for interview in interviews:

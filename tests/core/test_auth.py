@@ -182,3 +182,20 @@ def test_createsuperuser_noinput(monkeypatch):
     call_command("createsuperuser", "--noinput")
     boss = User.objects.get(email="boss@example.com")
     assert boss.is_superuser and boss.effective_role == "hr" and boss.check_password("a sturdy passphrase")
+
+
+def test_errors_keep_their_shape_with_debug_on(candidate_client, settings):
+    settings.DEBUG = True
+    assert_error(candidate_client.get("/api/v1/interviews/abc/"), 404, "not_found")
+    assert_error(candidate_client.get("/nowhere"), 404, "not_found")
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_error_answers_in_the_error_shape(hr_client, candidate, interviewer, monkeypatch, settings, debug):
+    settings.DEBUG = debug
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("slots.views.find_slots", broken)
+    r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}")
+    assert_error(r, 500, "server_error")
