@@ -193,34 +193,30 @@ def bench_booking(token, base) -> None:
         interviewer, candidates, day = setup(count)
         bodies = [{"candidate": c.pk, "interviewers": [interviewer.pk], "start": (day + timedelta(hours=k)).isoformat()}
                   for k, c in enumerate(candidates)]
-        results: list[int] = []
-        chunks = [bodies[i::clients] for i in range(clients)]
-        threads = [threading.Thread(target=lambda chunk=chunk: results.extend(
-            post(f"{base}/api/v1/interviews/", token, b) for b in chunk)) for chunk in chunks]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
+        elapsed, results = concurrently(f"{base}/api/v1/interviews/", token, bodies, clients)
         print(f"booking, {clients} concurrent clients, one shared interviewer, no overlaps: {count} in {elapsed:.2f} s "
               f"-> {count / elapsed:.1f} bookings/s ({results.count(201)} booked)")
 
     interviewer, candidates, day = setup(count)
     bodies = [{"candidate": c.pk, "interviewers": [interviewer.pk], "start": (day + timedelta(minutes=5 * (k % 12))).isoformat()}
               for k, c in enumerate(candidates)]
-    results = []
-    chunks = [bodies[i::8] for i in range(8)]
-    threads = [threading.Thread(target=lambda chunk=chunk: results.extend(
-        post(f"{base}/api/v1/interviews/", token, b) for b in chunk)) for chunk in chunks]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed, results = concurrently(f"{base}/api/v1/interviews/", token, bodies, 8)
     print(f"booking, 8 clients contending for one hour: {count} answers in {elapsed:.2f} s -> {count / elapsed:.1f}/s "
           f"({results.count(201)} booked, {results.count(409)} refused with 409)")
+
+
+def concurrently(url, token, bodies, clients) -> tuple[float, list[int]]:
+    """POST every body, spread over ``clients`` threads; answers the time taken and the statuses."""
+    results: list[int] = []
+    chunks = [bodies[i::clients] for i in range(clients)]
+    threads = [threading.Thread(target=lambda chunk=chunk: results.extend(post(url, token, b) for b in chunk))
+               for chunk in chunks]
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - t0, results
 
 
 def main() -> None:

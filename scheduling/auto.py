@@ -16,6 +16,7 @@ from django_q.tasks import async_task
 from core.errors import SlotUnavailable
 from core.models import User
 from core.timezones import get_zone
+from integrations.google.services import google_sync_before_booking
 from scheduling.models import Interview, InterviewRequest, InterviewStatus, RequestChoice, RequestMode, RequestStatus
 from scheduling.services import interview_book
 from slots.intervals import Interval
@@ -97,6 +98,9 @@ def _options(request: InterviewRequest, now: datetime) -> list[tuple[Interval, l
 
 def interview_request_try(*, request_id: int) -> str:
     """Book the request if a slot fits now; answers the request's status."""
+    pool = list(InterviewRequest.interviewers.through.objects.filter(interviewrequest_id=request_id)
+                .values_list("user_id", flat=True))
+    google_sync_before_booking(user_ids=pool)  # network, so before the lock and the transaction
     now = timezone.now()
     with transaction.atomic():
         request = InterviewRequest.objects.select_for_update().select_related("candidate").filter(pk=request_id).first()
@@ -116,6 +120,7 @@ def interview_request_try(*, request_id: int) -> str:
                     duration=slot.end - slot.start,
                     title=request.title,
                     created_by=request.created_by,
+                    sync_calendars=False,
                 )
             except SlotUnavailable:
                 continue

@@ -69,11 +69,15 @@ def interview_book(
     duration: timedelta = timedelta(minutes=60),
     title: str = "",
     created_by: User | None = None,
+    sync_calendars: bool = True,
 ) -> Interview:
+    """Book when the whole interval is free for everyone (409 ``slot_unavailable`` naming who is not).
+    ``sync_calendars`` first refreshes the interviewers' Google free/busy (network: not inside a transaction)."""
     _check_times(start, duration)
     end = start + duration
     people = [candidate.pk, *(i.pk for i in interviewers)]
-    google_sync_before_booking(user_ids=people[1:])
+    if sync_calendars:
+        google_sync_before_booking(user_ids=people[1:])
     try:
         with transaction.atomic():
             _lock(people)

@@ -29,8 +29,7 @@ from scheduling.serializers import (
 )
 from scheduling.services import interview_book, interview_cancel, interview_reschedule
 from slots.models import InterviewerPolicy
-from slots.serializers import RangeSerializer
-from slots.views import output_context
+from slots.views import in_range, output_context
 
 
 def visible_interviews(user: User):
@@ -59,12 +58,7 @@ class InterviewListView(APIView):
             if wanted not in InterviewStatus.values:
                 raise ValidationError({"status": ["Choose scheduled or cancelled."]})
             interviews = interviews.filter(status=wanted)
-        bounds = RangeSerializer(data=request.query_params, context=context)
-        bounds.is_valid(raise_exception=True)
-        if "start" in bounds.validated_data:
-            interviews = interviews.filter(end__gt=bounds.validated_data["start"])
-        if "end" in bounds.validated_data:
-            interviews = interviews.filter(start__lt=bounds.validated_data["end"])
+        interviews = in_range(interviews, request, context)
         return Response(InterviewSerializer(interviews.order_by("start", "id"), many=True, context=context).data)
 
     @extend_schema(request=BookInputSerializer, responses={201: InterviewSerializer})

@@ -44,13 +44,19 @@ def output_context(request) -> dict:
     return context
 
 
-def _overlapping(queryset, request, context):
+def in_range(queryset, request, context):
+    """Rows overlapping the ``start``/``end`` query parameters (either may be left out)."""
     bounds = RangeSerializer(data=request.query_params, context=context)
     bounds.is_valid(raise_exception=True)
     if "start" in bounds.validated_data:
         queryset = queryset.filter(end__gt=bounds.validated_data["start"])
     if "end" in bounds.validated_data:
         queryset = queryset.filter(start__lt=bounds.validated_data["end"])
+    return queryset
+
+
+def _overlapping(queryset, request, context):
+    queryset = in_range(queryset, request, context)
     user_id = listing_scope(request, request.query_params.get("user"))
     if user_id is not None:
         queryset = queryset.filter(user_id=user_id)
