@@ -13,9 +13,14 @@ MAX_YEAR = 2200
 
 
 def zone_for(context: dict) -> ZoneInfo:
-    """The zone naive input is read in and output is written in: ``context["tz"]``, else the user's."""
+    """The zone output is written in: ``context["tz"]`` (the ``tz`` asked for), else the acting user's."""
     if context.get("tz") is not None:
         return context["tz"]
+    return profile_zone(context)
+
+
+def profile_zone(context: dict) -> ZoneInfo:
+    """The acting user's profile zone: input without an offset is wall time there (API.md)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "is_authenticated", False) and is_timezone(user.timezone):
@@ -53,7 +58,7 @@ class LocalDateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value):
         if value.tzinfo is not None:
             return value.astimezone(dt_timezone.utc)
-        zone = self.default_timezone()
+        zone = profile_zone(self.context)
         instants = wall_to_instants(value, zone)
         if not instants:
             self.fail("gap", value=value.isoformat(), zone=zone.key)

@@ -185,3 +185,15 @@ def test_idempotency_keys_belong_to_one_user(hr_client, candidate, interviewer, 
     assert hr_client.post("/api/v1/interviews/", body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
     r = other_hr.post("/api/v1/interviews/", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert_error(r, 409, "slot_unavailable")  # its own key: a real second attempt, refused on its merits
+
+
+def test_interview_list_query_count_does_not_grow(hr_client, candidate, interviewer, django_assert_max_num_queries):
+    second = InterviewerFactory()
+    for person in (candidate, interviewer, second):
+        free(person, 0, 23)
+    for hour in range(0, 20, 2):
+        assert book(hr_client, candidate, [interviewer, second], hour).status_code == 201
+    hr_client.get("/api/v1/busy/")  # warm the token cache
+    with django_assert_max_num_queries(3):
+        body = hr_client.get("/api/v1/interviews/").json()
+    assert len(body) == 10 and all(len(i["interviewers"]) == 2 for i in body)

@@ -151,3 +151,15 @@ def test_query_count_does_not_grow_with_rows(hr_client, django_assert_max_num_qu
     with django_assert_max_num_queries(5):
         body = slots(hr_client, f"candidate={candidate.pk}&{query}&{RANGE}")
     assert body["slots"]
+
+
+def test_naive_bounds_are_the_callers_wall_time_whatever_tz_asks(hr, hr_client, candidate, interviewer):
+    hr.timezone = "Asia/Kolkata"
+    hr.save()
+    window(interviewer, utc(2027, 5, 3, 0), utc(2027, 5, 3, 23))
+    window(candidate, utc(2027, 5, 3, 0), utc(2027, 5, 3, 23))
+    body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}"
+                            "&start=2027-05-03T09:30:00&end=2027-05-03T12:30:00&tz=UTC")
+    # 09:30-12:30 in Kolkata is 04:00-07:00 UTC: the grid (in UTC) gives 04:00, 05:00, 06:00
+    assert [s["start"] for s in body["slots"]] == [
+        "2027-05-03T04:00:00+00:00", "2027-05-03T05:00:00+00:00", "2027-05-03T06:00:00+00:00"]
