@@ -28,6 +28,13 @@ def profile_zone(context: dict) -> ZoneInfo:
     return get_zone("UTC")
 
 
+class SingleLineField(serializers.CharField):
+    """Text for one line (a title): runs of white space, line breaks included, become one space."""
+
+    def to_internal_value(self, data):
+        return " ".join(super().to_internal_value(data).split())
+
+
 class TimezoneField(serializers.CharField):
     default_error_messages = {"unknown": "Unknown timezone {value!r}: use an IANA name such as Europe/Paris."}
 

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.fields import TimezoneField
+from core.fields import SingleLineField, TimezoneField
 from core.models import Role, User
 from core.permissions import IsHR
 from core.serializers import UserSerializer
@@ -23,7 +23,7 @@ class RegisterView(APIView):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         role = serializers.ChoiceField(choices=[Role.CANDIDATE, Role.INTERVIEWER])
-        name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+        name = SingleLineField(max_length=150, required=False, allow_blank=True, default="")
         timezone = TimezoneField(required=False, default="UTC")
 
     @extend_schema(request=InputSerializer, responses={201: UserSerializer})
@@ -73,7 +73,7 @@ class MeSerializer(UserSerializer):
 
 class MeView(APIView):
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+        name = SingleLineField(max_length=150, required=False, allow_blank=True)
         timezone = TimezoneField(required=False)
 
     @extend_schema(responses=MeSerializer)

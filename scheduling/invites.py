@@ -109,7 +109,7 @@ def invite_message(interview: Interview, recipient: User, method: str) -> EmailM
     text = f"{lead}\n\n{describe(interview, tz)}\n"
     html = f"<p>{escape(lead)}</p><p>{escape(describe(interview, tz))}</p>"
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=" ".join(subject.split()),  # a title with a line break must not break the header
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from core.fields import LocalDateTimeField, TimezoneField
+from core.fields import LocalDateTimeField, SingleLineField, TimezoneField
 from scheduling.models import Interview, InterviewRequest, RequestChoice, RequestMode
 from slots.models import InterviewerPolicy
 
@@ -35,7 +35,7 @@ class BookInputSerializer(serializers.Serializer):
     interviewers = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=10)
     start = LocalDateTimeField()
     duration = serializers.IntegerField(min_value=15, max_value=480, default=60)
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    title = SingleLineField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class RescheduleInputSerializer(serializers.Serializer):
@@ -51,7 +51,7 @@ class InterviewRequestInputSerializer(serializers.Serializer):
     duration = serializers.IntegerField(min_value=15, max_value=480, default=60)
     window_start = LocalDateTimeField()
     window_end = LocalDateTimeField()
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    title = SingleLineField(max_length=200, required=False, allow_blank=True, default="")
     timezone = TimezoneField(required=False)
 
     def validate(self, attrs):

@@ -199,3 +199,9 @@ def test_an_unexpected_error_answers_in_the_error_shape(hr_client, candidate, in
     monkeypatch.setattr("slots.views.find_slots", broken)
     r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}")
     assert_error(r, 500, "server_error")
+
+
+def test_names_are_one_line(anon_client):
+    r = anon_client.post("/api/v1/auth/register", {"email": "n@example.com", "password": "a sturdy passphrase",
+                                                   "role": "candidate", "name": "Ada\r\n  Lovelace"}, format="json")
+    assert r.status_code == 201 and r.json()["name"] == "Ada Lovelace"

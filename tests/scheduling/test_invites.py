@@ -132,3 +132,13 @@ def test_an_invite_overtaken_by_a_change_is_not_sent(hr_client, candidate, inter
     statuses = sorted(InviteDelivery.objects.values_list("sequence", "status"))
     assert statuses == [(0, "superseded"), (0, "superseded"), (1, "sent"), (1, "sent")]
     assert len(mail.outbox) == 2
+
+
+def test_a_title_with_line_breaks_still_sends(hr_client, candidate, interviewer, setup, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = book(hr_client, candidate, [interviewer], 10, title="Backend\r\nBcc: attacker@example.com")
+    assert r.status_code == 201
+    assert len(mail.outbox) == 2 and all(m.bcc == [] for m in mail.outbox)
+    parsed, cal, _ = parse(mail.outbox[0])
+    assert "\n" not in parsed["Subject"] and "Bcc" not in parsed
+    assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "Backend Bcc: attacker@example.com"
