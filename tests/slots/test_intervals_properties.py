@@ -9,14 +9,16 @@ from hypothesis import strategies as st
 from slots.intervals import UTC, Interval, free_slots, merge
 
 ZONES = [ZoneInfo(z) for z in ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/London")]
-# Two days around New York's fall-back change, which is also days after London's.
-ORIGIN = datetime(2027, 11, 6, 0, 0, tzinfo=UTC)
+# Three-day spans around DST changes: New York falling back and springing forward, London springing
+# forward, Lord Howe moving its clocks by half an hour either way.
+ORIGINS = [datetime(2027, 11, 6, tzinfo=UTC), datetime(2027, 3, 13, tzinfo=UTC), datetime(2027, 3, 27, tzinfo=UTC),
+           datetime(2027, 4, 2, 12, tzinfo=UTC), datetime(2027, 10, 2, 12, tzinfo=UTC)]
 SPAN_MINUTES = 3 * 24 * 60
 
 
-def person():
+def person(origin):
     window = st.tuples(st.integers(0, SPAN_MINUTES // 5), st.integers(1, 12 * 12)).map(
-        lambda t: Interval(ORIGIN + timedelta(minutes=5 * t[0]), ORIGIN + timedelta(minutes=5 * (t[0] + t[1])))
+        lambda t: Interval(origin + timedelta(minutes=5 * t[0]), origin + timedelta(minutes=5 * (t[0] + t[1])))
     )
     return st.lists(window, max_size=6)
 
@@ -45,18 +47,25 @@ def reference(schedules, bounds, duration, step, tz, not_before):
     return found
 
 
-@settings(max_examples=60, deadline=None)
+@st.composite
+def scenario(draw):
+    origin = draw(st.sampled_from(ORIGINS))
+    return origin, draw(st.lists(person(origin), min_size=1, max_size=4))
+
+
+@settings(max_examples=80, deadline=None)
 @given(
-    people=st.lists(person(), min_size=1, max_size=4),
+    case=scenario(),
     duration=st.sampled_from([15, 30, 45, 60, 90]),
     step=st.sampled_from([5, 15, 30, 60, 90, 420]),
     zone=st.sampled_from(ZONES),
     not_before_minutes=st.integers(0, SPAN_MINUTES // 2),
 )
-def test_matcher_agrees_with_brute_force(people, duration, step, zone, not_before_minutes):
+def test_matcher_agrees_with_brute_force(case, duration, step, zone, not_before_minutes):
+    origin, people = case
     schedules = [merge(p) for p in people]
-    bounds = Interval(ORIGIN, ORIGIN + timedelta(minutes=SPAN_MINUTES))
-    not_before = ORIGIN + timedelta(minutes=not_before_minutes)
+    bounds = Interval(origin, origin + timedelta(minutes=SPAN_MINUTES))
+    not_before = origin + timedelta(minutes=not_before_minutes)
     found = free_slots(schedules, bounds=bounds, duration=timedelta(minutes=duration),
                        step=timedelta(minutes=step), tz=zone, not_before=not_before)
     # Every slot lies inside every participant's free time.
@@ -68,7 +77,7 @@ def test_matcher_agrees_with_brute_force(people, duration, step, zone, not_befor
 
 
 @settings(max_examples=100, deadline=None)
-@given(intervals=person())
+@given(intervals=person(ORIGINS[0]))
 def test_merge_is_sorted_disjoint_and_covers_the_same_minutes(intervals):
     merged = merge(intervals)
     assert all(a.end < b.start for a, b in zip(merged, merged[1:]))  # touching ones were merged
