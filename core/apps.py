@@ -6,4 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from core import signals  # noqa: F401
+        from core import schema, signals  # noqa: F401

@@ -1,8 +1,33 @@
 import logging
 
+from django.urls import Resolver404, resolve
+
 from core.errors import handler500
 
 logger = logging.getLogger("django.request")
+
+
+class TrailingSlashMiddleware:
+    """``/api/v1/slots`` and ``/api/v1/slots/`` are the same endpoint: a path that matches no route is tried
+    with its trailing slash added or removed (no redirect, so POST bodies survive)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and not _matches(path):
+            other = path[:-1] if path.endswith("/") else path + "/"
+            if _matches(other):
+                request.path_info = other
+        return self.get_response(request)
+
+
+def _matches(path: str) -> bool:
+    try:
+        return resolve(path).url_name != "not-found"
+    except Resolver404:
+        return False
 
 
 class ApiErrorMiddleware:

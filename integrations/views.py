@@ -97,6 +97,7 @@ class SubscriptionDetailView(APIView):
     def get(self, request, pk):
         return Response(SourceSerializer(get_object_or_404(_subscriptions(request), pk=pk)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         subscription_delete(source=get_object_or_404(_subscriptions(request), pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

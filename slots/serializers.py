@@ -1,5 +1,6 @@
 from datetime import time, timedelta
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import LocalDateTimeField, TimezoneField
@@ -51,6 +52,7 @@ class BusyPeriodSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", "example": "09:00"})
 class WallTimeField(serializers.Field):
     """``"HH:MM"`` wall-clock time; ``"24:00"`` is the midnight that ends a day."""
 

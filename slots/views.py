@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -111,6 +111,7 @@ class AvailabilityDetailView(APIView):
         window = availability_update(window=window, start=start, end=end)
         return Response(WindowSerializer(window, context=context).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         availability_delete(window=_visible(AvailabilityWindow, request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -141,6 +142,7 @@ class WeeklyRuleDetailView(APIView):
     def get(self, request, pk):
         return Response(WeeklyRuleSerializer(_visible(WeeklyRule, request, pk)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         weekly_rule_delete(rule=_visible(WeeklyRule, request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -169,6 +171,7 @@ class BusyDetailView(APIView):
     def get(self, request, pk):
         return Response(BusyPeriodSerializer(_visible(BusyPeriod, request, pk), context=output_context(request)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         period = _visible(BusyPeriod, request, pk)
         if period.source != "manual":
@@ -215,7 +218,18 @@ class SlotsView(APIView):
             OpenApiParameter("duration", int, description="minutes, 15 to 480 (default 60)"),
             OpenApiParameter("step", int, description="minutes between starts, 5 to 1440 (default: duration)"),
             OpenApiParameter("tz", str, description="IANA zone of the grid and the answer"),
-        ]
+        ],
+        responses=inline_serializer("SlotsAnswer", {
+            "candidate": serializers.IntegerField(),
+            "interviewers": serializers.ListField(child=serializers.IntegerField()),
+            "duration": serializers.IntegerField(),
+            "step": serializers.IntegerField(),
+            "timezone": serializers.CharField(),
+            "start": serializers.DateTimeField(),
+            "end": serializers.DateTimeField(),
+            "slots": inline_serializer("Slot", {"start": serializers.DateTimeField(), "end": serializers.DateTimeField()},
+                                       many=True),
+        }),
     )
     def get(self, request):
         zone = parse_zone_param(request.query_params.get("tz")) or zone_for({"request": request})

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -56,6 +56,7 @@ class CallbackView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema_serializer(component_name="GoogleCallbackInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=2048, required=False)
         state = serializers.CharField(max_length=2048)
@@ -74,6 +75,7 @@ class CallbackView(APIView):
 
 
 class ConnectionView(APIView):
+    @extend_schema_serializer(component_name="GoogleCalendarsInput")
     class InputSerializer(serializers.Serializer):
         calendars = serializers.ListField(child=serializers.CharField(max_length=255), min_length=1, max_length=20)
         busy_calendar = serializers.CharField(max_length=255, required=False)
@@ -94,6 +96,7 @@ class ConnectionView(APIView):
         )
         return Response(ConnectionSerializer(connection).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request):
         google_disconnect(connection=_own_connection(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -205,3 +205,14 @@ def test_names_are_one_line(anon_client):
     r = anon_client.post("/api/v1/auth/register", {"email": "n@example.com", "password": "a sturdy passphrase",
                                                    "role": "candidate", "name": "Ada\r\n  Lovelace"}, format="json")
     assert r.status_code == 201 and r.json()["name"] == "Ada Lovelace"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/me/", "/api/v1/busy", "/api/v1/busy/"])
+def test_routes_answer_with_or_without_the_trailing_slash(candidate_client, path):
+    assert candidate_client.get(path).status_code == 200
+
+
+def test_posts_keep_their_body_without_the_trailing_slash(candidate_client):
+    r = candidate_client.post("/api/v1/availability", {"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T11:00:00Z"},
+                              format="json")
+    assert r.status_code == 201
