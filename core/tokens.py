@@ -42,16 +42,26 @@ def token_issue(*, user: User) -> str:
     return key
 
 
+# A revoked token leaves a tombstone in the cache, and cache fills only *add*: a request that read the token
+# from the database just before it was revoked cannot put it back.
+_REVOKED = {"revoked": True}
+
+
+def _tombstone_seconds() -> int:
+    return settings.AUTH_TOKEN_CACHE_SECONDS + 60
+
+
 def token_revoke(*, key: str) -> None:
     key_hash = hash_key(key)
     AuthToken.objects.filter(key_hash=key_hash).delete()
-    cache.delete(_token_cache_key(key_hash))
+    cache.set(_token_cache_key(key_hash), _REVOKED, _tombstone_seconds())
 
 
 def tokens_revoke_all(*, user_id: int) -> None:
     hashes = list(AuthToken.objects.filter(user_id=user_id).values_list("key_hash", flat=True))
     AuthToken.objects.filter(user_id=user_id).delete()
-    cache.delete_many([_token_cache_key(h) for h in hashes] + [_user_cache_key(user_id)])
+    cache.set_many({_token_cache_key(h): _REVOKED for h in hashes}, _tombstone_seconds())
+    cache.delete(_user_cache_key(user_id))
 
 
 def user_cache_forget(*, user_id: int) -> None:
@@ -80,17 +90,17 @@ def user_for_key(key: str) -> User | None:
             return None
         token_entry = {"user_id": token.user_id, "expires": token.expires.timestamp()}
         ttl = min(settings.AUTH_TOKEN_CACHE_SECONDS, int(token.expires.timestamp() - now.timestamp()) + 1)
-        cache.set(_token_cache_key(key_hash), token_entry, ttl)
-        cache.set(_user_cache_key(token.user_id), _snapshot(token.user), settings.AUTH_TOKEN_CACHE_SECONDS)
+        cache.add(_token_cache_key(key_hash), token_entry, ttl)
+        cache.add(_user_cache_key(token.user_id), _snapshot(token.user), settings.AUTH_TOKEN_CACHE_SECONDS)
         return token.user
-    if token_entry["expires"] <= now.timestamp():
+    if token_entry.get("revoked") or token_entry["expires"] <= now.timestamp():
         return None
     snapshot = cache.get(_user_cache_key(token_entry["user_id"]))
     if snapshot is None:
         user = User.objects.filter(pk=token_entry["user_id"], is_active=True).first()
         if user is None:
             return None
-        cache.set(_user_cache_key(user.pk), _snapshot(user), settings.AUTH_TOKEN_CACHE_SECONDS)
+        cache.add(_user_cache_key(user.pk), _snapshot(user), settings.AUTH_TOKEN_CACHE_SECONDS)
         return user
     if not snapshot["is_active"]:
         return None

@@ -216,3 +216,15 @@ def test_posts_keep_their_body_without_the_trailing_slash(candidate_client):
     r = candidate_client.post("/api/v1/availability", {"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T11:00:00Z"},
                               format="json")
     assert r.status_code == 201
+
+
+def test_a_late_cache_fill_cannot_revive_a_revoked_token(candidate):
+    from django.core.cache import cache
+
+    from core.tokens import _token_cache_key, hash_key, token_issue, token_revoke, user_for_key
+
+    key = token_issue(user=candidate)
+    token_revoke(key=key)
+    # what a request that read the token from the database before the revocation would then write:
+    cache.add(_token_cache_key(hash_key(key)), {"user_id": candidate.pk, "expires": 9e12}, 300)
+    assert user_for_key(key) is None
