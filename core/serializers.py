@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from core.fields import TimezoneField
 from core.models import User
 
 

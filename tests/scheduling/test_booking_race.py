@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction  # noqa: F401 (connection: in skipif)
 
 from django.core.servers.basehttp import ThreadedWSGIServer
 

@@ -1,5 +1,4 @@
 import email
-from datetime import timedelta
 from email import policy
 
 import pytest
@@ -8,7 +7,7 @@ from icalendar import Calendar
 
 from scheduling.delivery import invites_retry_pending
 from scheduling.models import DeliveryStatus, Interview, InviteDelivery
-from tests.scheduling.helpers import at, book, free, iso
+from tests.scheduling.helpers import book, free, iso
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,8 @@
-from datetime import timedelta
 
 import pytest
 
 from tests.conftest import assert_error, client_for
-from tests.factories import CandidateFactory, InterviewerFactory
+from tests.factories import CandidateFactory
 from tests.scheduling.helpers import book, free, slot_starts
 
 pytestmark = pytest.mark.django_db
