@@ -1,6 +1,7 @@
 """Serializer fields for the API's conventions: IANA zones, and datetimes local to the acting user."""
 
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from rest_framework import serializers

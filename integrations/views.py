@@ -9,10 +9,16 @@ from rest_framework.views import APIView
 
 from core.access import acting_for, listing_scope
 from core.errors import PayloadTooLarge
+from core.idempotency import idempotent
 from integrations.ical.fetch import FetchError
 from integrations.ical.parse import CalendarError
 from integrations.models import CalendarKind, CalendarSource
-from integrations.services import calendar_import, calendar_import_url, subscription_create, subscription_delete
+from integrations.services import (
+    calendar_import,
+    calendar_import_url,
+    subscription_create,
+    subscription_delete,
+)
 
 
 class ImportInputSerializer(serializers.Serializer):
@@ -40,6 +46,7 @@ class CalendarImportView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(request=ImportInputSerializer, responses={201: SourceSerializer})
+    @idempotent
     def post(self, request):
         data = ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -80,6 +87,7 @@ class SubscriptionListView(APIView):
         return Response(SourceSerializer(sources, many=True).data)
 
     @extend_schema(request=SubscriptionInputSerializer, responses={201: SourceSerializer})
+    @idempotent
     def post(self, request):
         data = SubscriptionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -17,7 +17,14 @@ from core.errors import SlotUnavailable
 from core.models import User
 from core.timezones import get_zone
 from integrations.google.services import google_sync_before_booking
-from scheduling.models import Interview, InterviewRequest, InterviewStatus, RequestChoice, RequestMode, RequestStatus
+from scheduling.models import (
+    Interview,
+    InterviewRequest,
+    InterviewStatus,
+    RequestChoice,
+    RequestMode,
+    RequestStatus,
+)
 from scheduling.services import interview_book
 from slots.intervals import Interval
 from slots.matcher import find_slots

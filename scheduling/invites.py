@@ -14,7 +14,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from core.models import User
 from core.timezones import get_zone, is_timezone
-from scheduling.models import Interview, InviteMethod, InterviewStatus
+from scheduling.models import Interview, InterviewStatus, InviteMethod
 
 PRODID = "-//Interview Scheduling//Interviews 1.0//EN"
 

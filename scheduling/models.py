@@ -51,20 +51,6 @@ class Interview(models.Model):
         return self.title or "Interview"
 
 
-class IdempotencyRecord(models.Model):
-    """The first answer to a POST made with an ``Idempotency-Key``; a retry gets it again."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")]
-
-
 class InviteMethod(models.TextChoices):
     REQUEST = "REQUEST", "Request"
     CANCEL = "CANCEL", "Cancel"

@@ -17,7 +17,7 @@ from core.errors import Conflict, SlotUnavailable
 from core.models import User
 from integrations.google.services import google_sync_before_booking
 from scheduling.calendar_push import queue_busy_block_sync
-from scheduling.models import InviteDelivery, Interview, InterviewStatus, InviteMethod
+from scheduling.models import Interview, InterviewStatus, InviteDelivery, InviteMethod
 from slots.intervals import Interval
 from slots.models import BusyPeriod, BusySource
 from slots.selectors import free_time

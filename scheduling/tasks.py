@@ -1,6 +1,10 @@
 """django-q2 tasks: thin, take ids, call one service, safe to run twice."""
 
-from scheduling.auto import interview_request_try, interview_requests_try_all, interview_requests_try_for_users
+from scheduling.auto import (
+    interview_request_try,
+    interview_requests_try_all,
+    interview_requests_try_for_users,
+)
 from scheduling.delivery import invite_send, invites_retry_pending
 
 

@@ -12,11 +12,11 @@ from rest_framework.views import APIView
 
 from core.access import participants
 from core.fields import zone_for
+from core.idempotency import idempotent
 from core.models import Role, User
 from core.permissions import IsHR
 from core.renderers import ICalendarRenderer
 from scheduling.auto import interview_request_cancel, interview_request_create
-from scheduling.idempotency import idempotent
 from scheduling.invites import invite_calendar
 from scheduling.models import Interview, InterviewRequest, InterviewStatus
 from scheduling.serializers import (

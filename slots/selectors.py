@@ -6,7 +6,13 @@ from datetime import datetime, timedelta
 
 from core.timezones import get_zone
 from slots.intervals import Interval, merge, subtract
-from slots.models import AvailabilityWindow, BusyPeriod, BusySource, InterviewerPolicy, WeeklyRule
+from slots.models import (
+    AvailabilityWindow,
+    BusyPeriod,
+    BusySource,
+    InterviewerPolicy,
+    WeeklyRule,
+)
 from slots.policy import DEFAULT_POLICY, Policy, apply_policy
 from slots.weekly import WeeklyPattern
 

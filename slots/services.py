@@ -9,6 +9,7 @@ from core.models import User
 from slots.models import AvailabilityWindow, BusyPeriod, BusySource, WeeklyRule
 from slots.signals import free_time_changed
 
+
 def announce_free_time_changed(user_ids: Iterable[int]) -> None:
     ids = sorted(set(user_ids))
     if ids:

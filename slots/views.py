@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.access import acting_for, listing_scope, participants
 from core.fields import LocalDateTimeField, parse_zone_param, zone_for
+from core.idempotency import idempotent
 from core.permissions import IsHR
 from slots.matcher import find_slots
 from slots.models import AvailabilityWindow, BusyPeriod, WeeklyRule
@@ -76,6 +77,7 @@ class AvailabilityListView(APIView):
         return Response(WindowSerializer(windows, many=True, context=context).data)
 
     @extend_schema(request=WindowInputSerializer, responses={201: WindowSerializer})
+    @idempotent
     def post(self, request):
         context = output_context(request)
         many = isinstance(request.data, list)
@@ -127,6 +129,7 @@ class WeeklyRuleListView(APIView):
         return Response(WeeklyRuleSerializer(rules, many=True).data)
 
     @extend_schema(request=WeeklyRuleInputSerializer, responses={201: WeeklyRuleSerializer})
+    @idempotent
     def post(self, request):
         data = WeeklyRuleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -156,6 +159,7 @@ class BusyListView(APIView):
         return Response(BusyPeriodSerializer(periods, many=True, context=context).data)
 
     @extend_schema(request=WindowInputSerializer, responses={201: BusyPeriodSerializer})
+    @idempotent
     def post(self, request):
         """Mark time busy by hand (source ``manual``)."""
         context = output_context(request)

@@ -8,21 +8,34 @@ import functools
 import hashlib
 import json
 import time
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from core.errors import Conflict, exception_handler
-from scheduling.models import IdempotencyRecord
+from core.models import IdempotencyRecord
 
 WAIT_SECONDS = 10.0
 MAX_KEY_LENGTH = 255
 
 
 def _fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    """The request's method, path and body; an uploaded file counts by its content."""
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    data = request.data
+    if hasattr(data, "lists"):  # a form: files are in request.FILES, not in the JSON-able part
+        data = {key: values for key, values in data.lists() if key not in request.FILES}
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest.update(f"{name}:{upload.name}:".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
 def _replay(record: IdempotencyRecord) -> Response:
@@ -74,3 +87,12 @@ def idempotent(view_method):
         return response
 
     return wrapper
+
+
+KEEP_FOR = timedelta(hours=24)
+
+
+def idempotency_records_purge() -> int:
+    """Forget answers older than a day: a retry comes within minutes, not days."""
+    deleted, _ = IdempotencyRecord.objects.filter(created__lt=timezone.now() - KEEP_FOR).delete()
+    return deleted

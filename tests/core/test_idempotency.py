@@ -1,0 +1,63 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from slots.models import AvailabilityWindow, BusyPeriod
+from tests.conftest import assert_error
+from tests.integrations.test_ical_import_api import ics
+
+pytestmark = pytest.mark.django_db
+
+W = {"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T14:00:00Z"}
+
+
+def test_a_retried_availability_post_creates_once(candidate_client):
+    first = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="w-1")
+    again = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="w-1")
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert AvailabilityWindow.objects.count() == 1
+
+
+def test_keys_belong_to_their_user(candidate_client, outsider_client, candidate, outsider):
+    candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    r = outsider_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="same")
+    assert r.status_code == 201 and r.json()["user"] == outsider.pk  # its own work, not the other user's answer
+    assert sorted(AvailabilityWindow.objects.values_list("user_id", flat=True)) == sorted([candidate.pk, outsider.pk])
+
+
+def test_an_upload_counts_by_its_content(candidate_client):
+    def upload(content):
+        return candidate_client.post("/api/v1/calendars/import/", {"file": SimpleUploadedFile("a.ics", content)},
+                                     format="multipart", HTTP_IDEMPOTENCY_KEY="imp-1")
+
+    assert upload(ics(0)).status_code == 201
+    assert upload(ics(0)).status_code == 201  # the same file again: the first answer
+    assert_error(upload(ics(0, 2)), 409, "conflict")  # another file under the same key
+    assert BusyPeriod.objects.count() == 1
+
+
+def test_too_long_a_key(candidate_client):
+    r = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="k" * 300)
+    assert_error(r, 400, "validation_error")
+
+
+def test_a_refused_request_is_replayed_as_refused(candidate_client):
+    bad = {"start": "2027-05-03T14:00:00Z", "end": "2027-05-03T10:00:00Z"}
+    first = candidate_client.post("/api/v1/availability/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1")
+    again = candidate_client.post("/api/v1/availability/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1")
+    assert first.status_code == again.status_code == 400 and first.json() == again.json()
+
+
+def test_old_answers_are_purged(candidate_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.idempotency import idempotency_records_purge
+    from core.models import IdempotencyRecord
+
+    candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(created=timezone.now() - timedelta(days=2))
+    assert idempotency_records_purge() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
