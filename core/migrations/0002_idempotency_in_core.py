@@ -7,8 +7,10 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
+    # The old table (in scheduling) goes first: on PostgreSQL the constraint's name must be free.
     dependencies = [
         ('core', '0001_initial'),
+        ('scheduling', '0003_idempotency_in_core'),
     ]
 
     operations = [
