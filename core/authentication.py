@@ -23,7 +23,6 @@ class CachedTokenAuthentication(authentication.BaseAuthentication):
         user = user_for_key(key)
         if user is None:
             raise exceptions.AuthenticationFailed("The token is not valid or has expired.")
-        request.auth_key = key
         return user, key
 
     def authenticate_header(self, request):

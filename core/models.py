@@ -71,10 +71,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def effective_role(self) -> str:
         return Role.HR if self.is_superuser else self.role
 
-    @property
-    def is_hr(self) -> bool:
-        return bool(self.is_superuser)
-
 
 class AuthToken(models.Model):
     """An API token. Only the SHA-256 of the key is stored."""

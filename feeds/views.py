@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import json_error
+from core.models import User
 from core.timezones import get_zone, is_timezone
 from feeds.calendar import feed_calendar
 from feeds.tokens import feed_token_rotate, feed_url, user_for_feed_token
@@ -69,8 +70,6 @@ class FeedView(View):
 class FeedRotateView(APIView):
     @extend_schema(request=None, responses=inline_serializer("FeedOut", {"feed_url": serializers.URLField()}))
     def post(self, request):
-        from core.models import User
-
         user = User.objects.get(pk=request.user.pk)
         feed_token_rotate(user=user)
         return Response({"feed_url": feed_url(user, request)})

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from integrations.models import CalendarSource, GoogleConnection
 
@@ -9,6 +10,7 @@ class CalendarSourceAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_subscription"]
     search_fields = ["user__email", "name"]
     raw_id_fields = ["user"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(GoogleConnection)

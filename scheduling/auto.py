@@ -105,8 +105,7 @@ def _options(request: InterviewRequest, now: datetime) -> list[tuple[Interval, l
 
 def interview_request_try(*, request_id: int) -> str:
     """Book the request if a slot fits now; answers the request's status."""
-    pool = list(InterviewRequest.interviewers.through.objects.filter(interviewrequest_id=request_id)
-                .values_list("user_id", flat=True))
+    pool = [pk for pk in InterviewRequest.objects.filter(pk=request_id).values_list("interviewers", flat=True) if pk]
     google_sync_before_booking(user_ids=pool)  # network, so before the lock and the transaction
     now = timezone.now()
     with transaction.atomic():

@@ -27,7 +27,11 @@ def invite_send(*, delivery_id: int) -> str:
     )
     if not claimed:
         return "not pending"
-    delivery = InviteDelivery.objects.select_related("interview__candidate", "recipient").get(pk=delivery_id)
+    delivery = (
+        InviteDelivery.objects.select_related("interview__candidate", "recipient")
+        .prefetch_related("interview__interviewers")
+        .get(pk=delivery_id)
+    )
     if delivery.sequence < delivery.interview.sequence:
         InviteDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SUPERSEDED)
         return "superseded"

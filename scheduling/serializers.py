@@ -4,6 +4,7 @@ from rest_framework import serializers
 from core.fields import LocalDateTimeField, SingleLineField, TimezoneField
 from scheduling.models import Interview, InterviewRequest, RequestChoice, RequestMode
 from slots.models import InterviewerPolicy
+from slots.policy import MAX_BUFFER_MINUTES
 
 
 class InterviewSerializer(serializers.ModelSerializer):
@@ -80,8 +81,8 @@ class InterviewRequestSerializer(serializers.ModelSerializer):
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    buffer_before = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
-    buffer_after = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False)
+    buffer_before = serializers.IntegerField(min_value=0, max_value=MAX_BUFFER_MINUTES, required=False)
+    buffer_after = serializers.IntegerField(min_value=0, max_value=MAX_BUFFER_MINUTES, required=False)
     min_notice = serializers.IntegerField(min_value=0, max_value=60 * 24 * 60, required=False)
     max_per_day = serializers.IntegerField(min_value=1, max_value=48, required=False, allow_null=True)
 

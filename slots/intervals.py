@@ -22,10 +22,6 @@ class Interval(NamedTuple):
     start: datetime
     end: datetime
 
-    @property
-    def duration(self) -> timedelta:
-        return self.end - self.start
-
     def contains(self, other: Interval) -> bool:
         return self.start <= other.start and other.end <= self.end
 

@@ -18,6 +18,9 @@ from datetime import datetime, time, timedelta, tzinfo
 from slots.intervals import UTC, Interval, merge, subtract
 
 
+MAX_BUFFER_MINUTES = 24 * 60  # the largest buffer a policy may set; selectors read that far around a range
+
+
 @dataclass(frozen=True)
 class Policy:
     buffer_before: timedelta = timedelta(0)

@@ -13,10 +13,9 @@ from slots.models import (
     InterviewerPolicy,
     WeeklyRule,
 )
-from slots.policy import DEFAULT_POLICY, Policy, apply_policy
+from slots.policy import DEFAULT_POLICY, MAX_BUFFER_MINUTES, Policy, apply_policy
 from slots.weekly import WeeklyPattern
 
-MAX_BUFFER_MINUTES = 24 * 60
 # How far outside a range busy time is read, so that buffers and per-day limits near its edges count.
 _POLICY_MARGIN = timedelta(days=2, minutes=MAX_BUFFER_MINUTES)
 

@@ -13,7 +13,7 @@ from core.fields import LocalDateTimeField, parse_zone_param, zone_for
 from core.idempotency import idempotent
 from core.permissions import IsHR
 from slots.matcher import find_slots
-from slots.models import AvailabilityWindow, BusyPeriod, WeeklyRule
+from slots.models import AvailabilityWindow, BusyPeriod, BusySource, WeeklyRule
 from slots.serializers import (
     MAX_WINDOWS_PER_REQUEST,
     BusyPeriodSerializer,
@@ -178,7 +178,7 @@ class BusyDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         period = _visible(BusyPeriod, request, pk)
-        if period.source != "manual":
+        if period.source != BusySource.MANUAL:
             raise ValidationError({"source": ["Only busy time entered by hand can be deleted here."]})
         busy_period_delete(period=period)
         return Response(status=status.HTTP_204_NO_CONTENT)
