@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
 
-from core.timezones import get_zone, is_timezone
-from slots.intervals import wall_to_instants
+from core.timezones import get_zone, is_timezone, wall_to_instants
 
 MIN_YEAR = 1971
 MAX_YEAR = 2200

@@ -5,7 +5,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone as django_timezone
 
-from core.timezones import validate_timezone
+from core.validators import validate_timezone
 
 
 class Role(models.TextChoices):

@@ -1,9 +1,8 @@
-"""IANA timezone names: validation and lookup."""
+"""IANA timezone names and wall-clock conversion. Pure Python: no Django import."""
 
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-from django.core.exceptions import ValidationError
 
 
 @lru_cache(maxsize=1)
@@ -22,6 +21,14 @@ def get_zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def validate_timezone(name: str) -> None:
-    if not is_timezone(name):
-        raise ValidationError(f"Unknown timezone {name!r}: use an IANA name such as Europe/Paris.")
+def wall_to_instants(wall: datetime, tz: tzinfo) -> list[datetime]:
+    """The UTC instants whose wall-clock time in ``tz`` is ``wall``: none in a gap, two in a repeat."""
+    instants = []
+    first = wall.replace(tzinfo=tz, fold=0)
+    second = wall.replace(tzinfo=tz, fold=1)
+    candidates = (first,) if first.utcoffset() == second.utcoffset() else (first, second)
+    for candidate in candidates:
+        instant = candidate.astimezone(UTC)
+        if instant.astimezone(tz).replace(tzinfo=None) == wall:
+            instants.append(instant)
+    return instants

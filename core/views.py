@@ -16,7 +16,7 @@ from core.permissions import IsHR
 from core.serializers import UserSerializer
 from core.services import user_change_password, user_login, user_register, user_update
 from core.tokens import token_revoke
-from feeds.tokens import feed_url
+from core.feed_tokens import feed_url
 
 
 class RegisterView(APIView):

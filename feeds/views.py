@@ -16,7 +16,7 @@ from core.errors import json_error
 from core.models import User
 from core.timezones import get_zone, is_timezone
 from feeds.calendar import feed_calendar
-from feeds.tokens import feed_token_rotate, feed_url, user_for_feed_token
+from core.feed_tokens import feed_token_rotate, feed_url, user_for_feed_token
 from scheduling.models import Interview, InterviewStatus
 
 PAST_DAYS = 90

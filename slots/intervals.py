@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
+from core.timezones import wall_to_instants
+
 UTC = timezone.utc
 _DAY = timedelta(days=1)
 # Wall time and UTC differ by at most this much on a DST day (it bounds where the grid can lie).
@@ -114,18 +116,6 @@ def _offset_is_constant(day: date, tz: tzinfo) -> bool:
     }
     return len(offsets) == 1
 
-
-def wall_to_instants(wall: datetime, tz: tzinfo) -> list[datetime]:
-    """The UTC instants whose wall-clock time in ``tz`` is ``wall``: none in a gap, two in a repeat."""
-    instants = []
-    first = wall.replace(tzinfo=tz, fold=0)
-    second = wall.replace(tzinfo=tz, fold=1)
-    candidates = (first,) if first.utcoffset() == second.utcoffset() else (first, second)
-    for candidate in candidates:
-        instant = candidate.astimezone(UTC)
-        if instant.astimezone(tz).replace(tzinfo=None) == wall:
-            instants.append(instant)
-    return instants
 
 
 def slots(

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from core.timezones import validate_timezone
+from core.validators import validate_timezone
 
 
 class AvailabilitySource(models.TextChoices):

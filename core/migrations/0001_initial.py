@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import core.models
-import core.timezones
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(max_length=254, unique=True)),
                 ('name', models.CharField(blank=True, max_length=150)),
                 ('role', models.CharField(choices=[('candidate', 'Candidate'), ('interviewer', 'Interviewer'), ('hr', 'HR')], default='candidate', max_length=16)),
-                ('timezone', models.CharField(default='UTC', max_length=64, validators=[core.timezones.validate_timezone])),
+                ('timezone', models.CharField(default='UTC', max_length=64, validators=[core.validators.validate_timezone])),
                 ('is_active', models.BooleanField(default=True)),
                 ('is_staff', models.BooleanField(default=False)),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now)),

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import core.timezones
+import core.validators
 
 
 class Migration(migrations.Migration):
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 ('weekdays', models.JSONField(help_text='Monday is 0')),
                 ('start_time', models.TimeField()),
                 ('end_time', models.TimeField(help_text='Not after start_time: the rule runs past midnight')),
-                ('timezone', models.CharField(max_length=64, validators=[core.timezones.validate_timezone])),
+                ('timezone', models.CharField(max_length=64, validators=[core.validators.validate_timezone])),
                 ('valid_from', models.DateField(blank=True, null=True)),
                 ('valid_until', models.DateField(blank=True, null=True)),
                 ('created', models.DateTimeField(auto_now_add=True)),

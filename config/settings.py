@@ -53,9 +53,9 @@ MIDDLEWARE = [
     "core.middleware.ApiErrorMiddleware",
 ]
 
-ROOT_URLCONF = "core.urls"
+ROOT_URLCONF = "config.urls"
 APPEND_SLASH = False
-WSGI_APPLICATION = "core.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

@@ -5,8 +5,8 @@ import uuid
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 
-from core.settings import *  # noqa: E402,F403
-from core.settings import CACHES, Q_CLUSTER  # noqa: E402
+from config.settings import *  # noqa: E402,F403
+from config.settings import CACHES, Q_CLUSTER  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
