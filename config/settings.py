@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import env_bool, env_int, env_list, env_str
+from core.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -89,7 +89,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache (and the token cache, and the task broker) on Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL") or ""
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts and a breaker (core.cache_backends): with Redis down or stuck, a request pays at
+    # most one short timeout and falls back (tokens to the database, counters per process), never a 500.
+    CACHES = {"default": {"BACKEND": "core.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL, "OPTIONS": {
+        "socket_connect_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.3),
+        "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.3),
+        "BREAKER_SECONDS": env_float("REDIS_RETRY_SECONDS", 2.0),
+    }}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "interviews"}}
 
@@ -123,6 +129,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # core.throttling: per user (or client IP when anonymous), counted in the shared cache. Generous defaults
+    # (a busy office behind one address, a test run registering hundreds of users); each from the environment.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.ScopedThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "register": env_rate("THROTTLE_REGISTER", "1000/hour"),  # per client IP
+        "token": env_rate("THROTTLE_TOKEN", "2000/hour"),  # per client IP (failed logins have their own limits)
+        "slots": env_rate("THROTTLE_SLOTS", "600/min"),  # per user
+        "imports": env_rate("THROTTLE_IMPORTS", "120/min"),  # per user: iCal uploads, URL imports, subscriptions
+        "sync": env_rate("THROTTLE_SYNC", "60/min"),  # per user: any POST .../sync (Google, CalDAV, Microsoft)
+        "public": env_rate("THROTTLE_PUBLIC", "300/min"),  # per client IP, the public scheduling-link calls
+        "public_link": env_rate("THROTTLE_PUBLIC_LINK", "120/min"),  # per link token
+    },
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
@@ -143,6 +161,13 @@ AUTH_TOKEN_TTL_DAYS = env_int("AUTH_TOKEN_TTL_DAYS", 30)
 AUTH_TOKEN_CACHE_SECONDS = env_int("AUTH_TOKEN_CACHE_SECONDS", 300)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+# Failed logins from one client IP, counted once per address: password spraying over many addresses.
+LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 20)
+
+# Proxies of ours in front of the app that append to X-Forwarded-For (0: none, the client is REMOTE_ADDR).
+# The client IP (throttles, login limits) is then the N-th address from the right; see core.client_ip.
+# Set it with DJANGO_SECURE_PROXY_SSL_HEADER when a proxy terminates HTTPS in front of the app.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 # Email: Django's own settings, by name.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

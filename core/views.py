@@ -22,6 +22,7 @@ from core.feed_tokens import feed_url
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_scope = "register"
 
     @extend_schema_serializer(component_name="RegisterInput")
     class InputSerializer(serializers.Serializer):
@@ -42,6 +43,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_scope = "token"
 
     @extend_schema_serializer(component_name="TokenInput")
     class InputSerializer(serializers.Serializer):

@@ -44,6 +44,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 class CalendarImportView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_scope = "imports"
 
     @extend_schema(request=ImportInputSerializer, responses={201: SourceSerializer})
     @idempotent
@@ -78,6 +79,8 @@ def _subscriptions(request):
 
 
 class SubscriptionListView(APIView):
+    throttle_scope = "imports"
+    throttle_methods = {"POST"}
     @extend_schema(responses=SourceSerializer(many=True))
     def get(self, request):
         sources = _subscriptions(request)

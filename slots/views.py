@@ -212,6 +212,7 @@ def _id_list(request, *names: str) -> list[str]:
 
 class SlotsView(APIView):
     permission_classes = [IsHR]
+    throttle_scope = "slots"
 
     @extend_schema(
         parameters=[
