@@ -1,4 +1,8 @@
+import os
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -6,6 +10,30 @@ from core.tokens import token_issue
 from tests.factories import CandidateFactory, HRFactory, InterviewerFactory
 
 PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-shift-days", type=int, default=int(os.environ.get("TEST_CLOCK_SHIFT_DAYS", "0")),
+        help="run the whole session with the clock moved this many days from today (env TEST_CLOCK_SHIFT_DAYS); "
+             "proves no test depends on the calendar date",
+    )
+
+
+def pytest_configure(config):
+    days = config.getoption("--clock-shift-days")
+    if days:
+        # Started before collection, so module-level dates (tests/scheduling/helpers.py) are computed in the
+        # shifted world too; tick=True keeps time moving. Tests may still freeze the clock inside this travel.
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-shift-days")
+    if days:
+        return f"clock shifted {days:+d} days: today is {datetime.now(UTC):%Y-%m-%d} for this session"
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import get_resolver
 
+from tests import dates
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +16,8 @@ JUNK_BODIES = [
     "null",
     "12",
     '{"start": {"nested": [1, {"deep": null}]}, "end": [], "user": "x", "candidate": [], "interviewers": {}}',
-    '{"start": "2027-13-45T99:99:99Z", "end": "9999-12-31T23:59:59+14:00", "duration": 1e309}',
-    '{"start": "2027-05-03T10:00:00", "end": "2027-05-03T11:00:00", "user": 99999999999999999999999}',
+    '{"start": "%d-13-45T99:99:99Z", "end": "9999-12-31T23:59:59+14:00", "duration": 1e309}' % dates.today().year,
+    '{"start": "%sT10:00:00", "end": "%sT11:00:00", "user": 99999999999999999999999}' % ((dates.monday(2),) * 2),
     '{"weekdays": "0123", "start_time": 900, "end_time": null, "timezone": 5}',
     '{"url": "javascript:alert(1)", "kind": []}',
     '{"calendars": [1, 2], "busy_calendar": {}}',
@@ -26,7 +27,8 @@ JUNK_BODIES = [
 JUNK_QUERIES = [
     "?start=x&end=y&user=z&tz=%00&duration=-1&step=1e99&candidate=--&interviewer=1,abc&status=%ff&page=-3",
     "?user=99999999999999999999999&start=0001-01-01T00:00:00Z&end=9999-12-31T23:59:59Z&page=abc",
-    "?candidate=1&interviewer=2&tz=../../etc/passwd&start=2027-03-14T02:30:00",
+    # a wall time inside the next New York DST gap
+    f"?candidate=1&interviewer=2&tz=../../etc/passwd&start={dates.next_dst_change('America/New_York', True)}T02:30:00",
 ]
 
 

@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core.models import AuthToken, User
+from tests import dates
 from tests.conftest import PASSWORD, assert_error, client_for
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +214,8 @@ def test_routes_answer_with_or_without_the_trailing_slash(candidate_client, path
 
 
 def test_posts_keep_their_body_without_the_trailing_slash(candidate_client):
-    r = candidate_client.post("/api/v1/availability", {"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T11:00:00Z"},
+    day = dates.monday(2)
+    r = candidate_client.post("/api/v1/availability", {"start": f"{day}T10:00:00Z", "end": f"{day}T11:00:00Z"},
                               format="json")
     assert r.status_code == 201
 

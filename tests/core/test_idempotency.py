@@ -2,12 +2,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from slots.models import AvailabilityWindow, BusyPeriod
+from tests import dates
 from tests.conftest import assert_error
 from tests.integrations.test_ical_import_api import ics
 
 pytestmark = pytest.mark.django_db
 
-W = {"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T14:00:00Z"}
+MONDAY = dates.monday(2)
+W = {"start": f"{MONDAY}T10:00:00Z", "end": f"{MONDAY}T14:00:00Z"}
 
 
 def test_a_retried_availability_post_creates_once(candidate_client):
@@ -42,7 +44,7 @@ def test_too_long_a_key(candidate_client):
 
 
 def test_a_refused_request_is_replayed_as_refused(candidate_client):
-    bad = {"start": "2027-05-03T14:00:00Z", "end": "2027-05-03T10:00:00Z"}
+    bad = {"start": W["end"], "end": W["start"]}
     first = candidate_client.post("/api/v1/availability/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1")
     again = candidate_client.post("/api/v1/availability/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1")
     assert first.status_code == again.status_code == 400 and first.json() == again.json()

@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,14 @@ from slots.intervals import UTC, Interval, merge, slots, subtract
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MARCH = Interval(datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _clock_before_the_fixtures():
+    """The fixtures are real exports with fixed dates in 2027 and the parser takes its window explicitly; the clock
+    is frozen a little before them so that nothing here depends on today's date (see tests/dates.py elsewhere)."""
+    with time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=UTC)):
+        yield
 
 
 def u(month, day, hour, minute=0):

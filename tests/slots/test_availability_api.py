@@ -1,11 +1,23 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from slots.models import AvailabilityWindow, WeeklyRule
+from tests import dates
 from tests.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 
-W = {"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T14:00:00Z"}
+MONDAY = dates.monday(2)
+
+
+def day(days: int, rest: str) -> str:
+    """An ISO timestamp `days` after MONDAY: `rest` is the time and offset, e.g. "10:00:00Z"."""
+    return f"{MONDAY + timedelta(days=days)}T{rest}"
+
+
+W = {"start": day(0, "10:00:00Z"), "end": day(0, "14:00:00Z")}
 
 
 def test_create_one_window(candidate_client, candidate):
@@ -13,11 +25,11 @@ def test_create_one_window(candidate_client, candidate):
     assert r.status_code == 201
     body = r.json()
     assert body["user"] == candidate.pk and body["source"] == "manual"
-    assert body["start"] == "2027-05-03T10:00:00+00:00" and body["end"] == "2027-05-03T14:00:00+00:00"
+    assert body["start"] == day(0, "10:00:00+00:00") and body["end"] == day(0, "14:00:00+00:00")
 
 
 def test_create_many_windows(candidate_client):
-    windows = [{"start": f"2027-05-0{d}T09:00:00+05:30", "end": f"2027-05-0{d}T12:00:00+05:30"} for d in (3, 4, 5)]
+    windows = [{"start": day(d, "09:00:00+05:30"), "end": day(d, "12:00:00+05:30")} for d in (0, 1, 2)]
     r = candidate_client.post("/api/v1/availability/", windows, format="json")
     assert r.status_code == 201 and len(r.json()) == 3
     assert AvailabilityWindow.objects.count() == 3
@@ -26,20 +38,22 @@ def test_create_many_windows(candidate_client):
 def test_naive_input_is_the_users_local_time_and_output_carries_offsets(candidate, candidate_client):
     candidate.timezone = "Asia/Kolkata"
     candidate.save()
-    r = candidate_client.post("/api/v1/availability/", {"start": "2027-05-03T10:00:00", "end": "2027-05-03T14:00:00"},
+    r = candidate_client.post("/api/v1/availability/", {"start": day(0, "10:00:00"), "end": day(0, "14:00:00")},
                               format="json")
     assert r.status_code == 201
-    assert r.json()["start"] == "2027-05-03T10:00:00+05:30"
+    assert r.json()["start"] == day(0, "10:00:00+05:30")
     window = AvailabilityWindow.objects.get()
-    assert window.start.isoformat() == "2027-05-03T04:30:00+00:00"
+    assert window.start.isoformat() == day(0, "04:30:00+00:00")
     listed = candidate_client.get("/api/v1/availability/?tz=America/New_York").json()
-    assert listed[0]["start"] == "2027-05-03T00:30:00-04:00"
+    assert listed[0]["start"] == window.start.astimezone(ZoneInfo("America/New_York")).isoformat()
+    assert listed[0]["start"].endswith(("T00:30:00-04:00", "T23:30:00-05:00"))  # EDT or EST
 
 
 def test_naive_time_in_a_dst_gap_is_refused(candidate, candidate_client):
     candidate.timezone = "America/New_York"
     candidate.save()
-    r = candidate_client.post("/api/v1/availability/", {"start": "2027-03-14T02:30:00", "end": "2027-03-14T05:00:00"},
+    spring = dates.next_dst_change("America/New_York", forward=True)  # 02:00 EST -> 03:00 EDT: 02:30 never happens
+    r = candidate_client.post("/api/v1/availability/", {"start": f"{spring}T02:30:00", "end": f"{spring}T05:00:00"},
                               format="json")
     assert "start" in assert_error(r, 400, "validation_error")["fields"]
 
@@ -47,14 +61,14 @@ def test_naive_time_in_a_dst_gap_is_refused(candidate, candidate_client):
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"start": "2027-05-03T14:00:00Z", "end": "2027-05-03T10:00:00Z"}, "end"),
-        ({"start": "2027-05-03T10:00:00Z", "end": "2027-05-03T10:00:00Z"}, "end"),
-        ({"start": "yesterday", "end": "2027-05-03T10:00:00Z"}, "start"),
-        ({"start": "2027-02-30T10:00:00Z", "end": "2027-05-03T10:00:00Z"}, "start"),
+        ({"start": day(0, "14:00:00Z"), "end": day(0, "10:00:00Z")}, "end"),
+        ({"start": day(0, "10:00:00Z"), "end": day(0, "10:00:00Z")}, "end"),
+        ({"start": "yesterday", "end": day(0, "10:00:00Z")}, "start"),
+        ({"start": f"{MONDAY.year}-02-30T10:00:00Z", "end": day(0, "10:00:00Z")}, "start"),
         ({"start": "9999-12-31T23:00:00Z", "end": "9999-12-31T23:59:00Z"}, "start"),
-        ({"start": "2027-05-03T10:00:00Z", "end": "2027-07-03T10:00:00Z"}, "end"),  # longer than 31 days
-        ({"start": 12, "end": "2027-05-03T10:00:00Z"}, "start"),
-        ({"end": "2027-05-03T10:00:00Z"}, "start"),
+        ({"start": day(0, "10:00:00Z"), "end": day(61, "10:00:00Z")}, "end"),  # longer than 31 days
+        ({"start": 12, "end": day(0, "10:00:00Z")}, "start"),
+        ({"end": day(0, "10:00:00Z")}, "start"),
     ],
 )
 def test_bad_windows(candidate_client, body, field):
@@ -91,12 +105,12 @@ def test_only_hr_may_name_another_user(candidate_client, hr_client, interviewer,
 
 
 def test_list_own_windows_only_and_filter_by_range(candidate_client, outsider_client, hr_client, candidate):
-    candidate_client.post("/api/v1/availability/", [W, {"start": "2027-06-01T10:00:00Z", "end": "2027-06-01T11:00:00Z"}],
+    candidate_client.post("/api/v1/availability/", [W, {"start": day(29, "10:00:00Z"), "end": day(29, "11:00:00Z")}],
                           format="json")
     outsider_client.post("/api/v1/availability/", W, format="json")
     assert len(candidate_client.get("/api/v1/availability/").json()) == 2
-    assert len(candidate_client.get("/api/v1/availability/?start=2027-05-10T00:00:00Z").json()) == 1
-    assert len(candidate_client.get("/api/v1/availability/?end=2027-05-03T10:00:00Z").json()) == 0  # half-open
+    assert len(candidate_client.get(f"/api/v1/availability/?start={day(7, '00:00:00Z')}").json()) == 1
+    assert len(candidate_client.get(f"/api/v1/availability/?end={day(0, '10:00:00Z')}").json()) == 0  # half-open
     assert len(hr_client.get(f"/api/v1/availability/?user={candidate.pk}").json()) == 2
     assert len(hr_client.get("/api/v1/availability/").json()) == 3
     assert_error(candidate_client.get("/api/v1/availability/?start=nonsense"), 400, "validation_error")
@@ -108,11 +122,11 @@ def test_detail_patch_delete_and_other_users_get_404(candidate_client, outsider_
     url = f"/api/v1/availability/{window_id}/"
     assert candidate_client.get(url).status_code == 200
     assert_error(outsider_client.get(url), 404, "not_found")
-    assert_error(outsider_client.patch(url, {"end": "2027-05-03T15:00:00Z"}, format="json"), 404, "not_found")
+    assert_error(outsider_client.patch(url, {"end": day(0, "15:00:00Z")}, format="json"), 404, "not_found")
     assert_error(outsider_client.delete(url), 404, "not_found")
-    r = candidate_client.patch(url, {"end": "2027-05-03T15:00:00Z"}, format="json")
-    assert r.status_code == 200 and r.json()["end"] == "2027-05-03T15:00:00+00:00"
-    assert_error(candidate_client.patch(url, {"end": "2027-05-03T09:00:00Z"}, format="json"), 400, "validation_error")
+    r = candidate_client.patch(url, {"end": day(0, "15:00:00Z")}, format="json")
+    assert r.status_code == 200 and r.json()["end"] == day(0, "15:00:00+00:00")
+    assert_error(candidate_client.patch(url, {"end": day(0, "09:00:00Z")}, format="json"), 400, "validation_error")
     assert hr_client.get(url).status_code == 200
     assert candidate_client.delete(url).status_code == 204
     assert_error(candidate_client.get(url), 404, "not_found")
@@ -144,8 +158,8 @@ def test_weekly_rules(candidate_client, outsider_client, candidate):
         ({"weekdays": [1], "start_time": "25:00", "end_time": "17:00"}, "start_time"),
         ({"weekdays": [1], "start_time": "09:00", "end_time": "09:00"}, "end_time"),
         ({"weekdays": [1], "start_time": "09:00", "end_time": "17:00", "timezone": "Moon/Base"}, "timezone"),
-        ({"weekdays": [1], "start_time": "09:00", "end_time": "17:00", "valid_from": "2027-05-10",
-          "valid_until": "2027-05-01"}, "valid_until"),
+        ({"weekdays": [1], "start_time": "09:00", "end_time": "17:00", "valid_from": str(MONDAY + timedelta(days=7)),
+          "valid_until": str(MONDAY)}, "valid_until"),
     ],
 )
 def test_bad_weekly_rules(candidate_client, body, field):
@@ -156,7 +170,7 @@ def test_bad_weekly_rules(candidate_client, body, field):
 def test_manual_busy_time(candidate_client, outsider_client):
     r = candidate_client.post("/api/v1/busy/", W, format="json")
     assert r.status_code == 201 and r.json()["source"] == "manual"
-    busy = candidate_client.get("/api/v1/busy/?start=2027-05-01T00:00:00Z&end=2027-06-01T00:00:00Z").json()
+    busy = candidate_client.get(f"/api/v1/busy/?start={day(-2, '00:00:00Z')}&end={day(29, '00:00:00Z')}").json()
     assert [b["source"] for b in busy] == ["manual"]
     assert outsider_client.get("/api/v1/busy/").json() == []
     url = f"/api/v1/busy/{r.json()['id']}/"

@@ -1,30 +1,37 @@
 """The matcher's pure parts, by tables of cases."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from slots.intervals import UTC, Interval, free_slots, interval, intersect, intersect_all, merge, slots, subtract
+from tests import dates
 
 NY = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")
 H = timedelta(hours=1)
 
 
-def at(day: str, hm: str, tz=UTC) -> datetime:
-    return datetime.fromisoformat(f"{day}T{hm}").replace(tzinfo=tz)
+def at(day: date, hm: str, tz=UTC) -> datetime:
+    return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), tzinfo=tz)
 
 
-def iv(day: str, a: str, b: str, tz=UTC, end_day: str | None = None) -> Interval:
+def iv(day: date, a: str, b: str, tz=UTC, end_day: date | None = None) -> Interval:
     return interval(at(day, a, tz), at(end_day or day, b, tz))
 
 
-def local_starts(found, tz) -> list[str]:
-    return [s.start.astimezone(tz).strftime("%m-%d %H:%M%z") for s in found]
+# A Monday two weeks from today (the code under test is pure: any day without a DST change would do).
+D = dates.monday(2)
+D1, D2 = D + timedelta(days=1), D + timedelta(days=2)
+# The next days on which New York's clocks go forward (02:00 EST -> 03:00 EDT) and back (02:00 EDT -> 01:00 EST).
+SPRING = dates.next_dst_change(NY, forward=True)
+FALL = dates.next_dst_change(NY, forward=False)
 
 
-D = "2027-05-03"
+def local_starts(found, tz, day0: date = D) -> list[str]:
+    """Slot starts as `d<days after day0> HH:MM+zzzz` in `tz`."""
+    return [f"d{(s.start.astimezone(tz).date() - day0).days} {s.start.astimezone(tz):%H:%M%z}" for s in found]
 
 
 @pytest.mark.parametrize(
@@ -98,75 +105,73 @@ def test_brief_example_gives_exactly_one_slot():
         ([[iv(D, "09:00", "11:30")], [iv(D, "10:45", "13:00")]], 60, 60, []),
         # one person's overlapping and touching windows are one stretch: a slot straddles the seam
         ([[iv(D, "09:00", "10:30"), iv(D, "10:30", "12:00"), iv(D, "09:30", "10:00")], [iv(D, "08:00", "18:00")]],
-         60, 30, ["05-03 09:00+0000", "05-03 09:30+0000", "05-03 10:00+0000", "05-03 10:30+0000", "05-03 11:00+0000"]),
+         60, 30, ["d0 09:00+0000", "d0 09:30+0000", "d0 10:00+0000", "d0 10:30+0000", "d0 11:00+0000"]),
         # several days
-        ([[iv(D, "09:00", "11:00"), iv("2027-05-04", "09:00", "10:00")], [iv(D, "00:00", "23:00", end_day="2027-05-05")]],
-         60, 60, ["05-03 09:00+0000", "05-03 10:00+0000", "05-04 09:00+0000"]),
+        ([[iv(D, "09:00", "11:00"), iv(D1, "09:00", "10:00")], [iv(D, "00:00", "23:00", end_day=D2)]],
+         60, 60, ["d0 09:00+0000", "d0 10:00+0000", "d1 09:00+0000"]),
         # a window crossing midnight
-        ([[iv(D, "22:00", "02:00", end_day="2027-05-04")], [iv(D, "20:00", "04:00", end_day="2027-05-04")]],
-         60, 60, ["05-03 22:00+0000", "05-03 23:00+0000", "05-04 00:00+0000", "05-04 01:00+0000"]),
+        ([[iv(D, "22:00", "02:00", end_day=D1)], [iv(D, "20:00", "04:00", end_day=D1)]],
+         60, 60, ["d0 22:00+0000", "d0 23:00+0000", "d1 00:00+0000", "d1 01:00+0000"]),
         # a panel of three
         ([[iv(D, "08:00", "12:00")], [iv(D, "09:00", "13:00")], [iv(D, "10:00", "16:00")], [iv(D, "07:00", "11:30")]],
-         60, 60, ["05-03 10:00+0000"]),
+         60, 60, ["d0 10:00+0000"]),
         # step smaller than duration
         ([[iv(D, "09:00", "11:00")], [iv(D, "09:00", "11:00")]], 60, 15,
-         ["05-03 09:00+0000", "05-03 09:15+0000", "05-03 09:30+0000", "05-03 09:45+0000", "05-03 10:00+0000"]),
+         ["d0 09:00+0000", "d0 09:15+0000", "d0 09:30+0000", "d0 09:45+0000", "d0 10:00+0000"]),
         # a window starting off the grid: slots start on the grid only
-        ([[iv(D, "09:10", "12:00")], [iv(D, "09:00", "12:00")]], 60, 60, ["05-03 10:00+0000", "05-03 11:00+0000"]),
+        ([[iv(D, "09:10", "12:00")], [iv(D, "09:00", "12:00")]], 60, 60, ["d0 10:00+0000", "d0 11:00+0000"]),
     ],
 )
 def test_slot_table(schedules, minutes, step, expected_starts):
-    found = free_slots([merge(s) for s in schedules], bounds=iv("2027-05-01", "00:00", "00:00", end_day="2027-05-10"),
+    found = free_slots([merge(s) for s in schedules], bounds=iv(D - timedelta(days=2), "00:00", "00:00", end_day=D + timedelta(days=7)),
                        duration=timedelta(minutes=minutes), step=timedelta(minutes=step), tz=UTC)
     assert local_starts(found, UTC) == expected_starts
     assert all(s.end - s.start == timedelta(minutes=minutes) for s in found)
 
 
 def test_spring_forward_skips_the_missing_hour():
-    # 2027-03-14: New York clocks go from 02:00 EST to 03:00 EDT.
-    free = [interval(at("2027-03-14", "00:00", NY), at("2027-03-14", "05:00", NY))]  # 4 real hours
+    free = [interval(at(SPRING, "00:00", NY), at(SPRING, "05:00", NY))]  # 4 real hours
     found = grid(free, tz=NY)
-    assert local_starts(found, NY) == ["03-14 00:00-0500", "03-14 01:00-0500", "03-14 03:00-0400", "03-14 04:00-0400"]
+    assert local_starts(found, NY, SPRING) == ["d0 00:00-0500", "d0 01:00-0500", "d0 03:00-0400", "d0 04:00-0400"]
     assert found[1].end == found[2].start  # 01:00 EST + 1h of real time is 03:00 EDT
 
 
 def test_fall_back_repeats_the_hour():
-    # 2027-11-07: New York clocks go from 02:00 EDT back to 01:00 EST.
-    free = [interval(at("2027-11-07", "00:00", NY), at("2027-11-07", "03:00", NY))]  # 4 real hours
+    free = [interval(at(FALL, "00:00", NY), at(FALL, "03:00", NY))]  # 4 real hours
     found = grid(free, tz=NY)
-    assert local_starts(found, NY) == ["11-07 00:00-0400", "11-07 01:00-0400", "11-07 01:00-0500", "11-07 02:00-0500"]
+    assert local_starts(found, NY, FALL) == ["d0 00:00-0400", "d0 01:00-0400", "d0 01:00-0500", "d0 02:00-0500"]
     assert all(s.end - s.start == H for s in found)
 
 
 def test_fall_back_half_hour_grid_keeps_real_durations():
-    free = [interval(at("2027-11-07", "01:00", NY), at("2027-11-07", "02:00", NY))]  # 01:00 EDT .. 02:00 EST: 2h
+    free = [interval(at(FALL, "01:00", NY), at(FALL, "02:00", NY))]  # 01:00 EDT .. 02:00 EST: 2h
     found = grid(free, tz=NY, minutes=60, step=30)
-    assert local_starts(found, NY) == ["11-07 01:00-0400", "11-07 01:30-0400", "11-07 01:00-0500"]
+    assert local_starts(found, NY, FALL) == ["d0 01:00-0400", "d0 01:30-0400", "d0 01:00-0500"]
 
 
 def test_half_hour_zone_lays_the_grid_on_local_hours():
     # Kolkata is UTC+05:30: slots start on :00 local, which is :30 UTC.
     free = [interval(at(D, "09:00", KOLKATA), at(D, "12:00", KOLKATA))]
     found = grid(free, tz=KOLKATA)
-    assert local_starts(found, KOLKATA) == ["05-03 09:00+0530", "05-03 10:00+0530", "05-03 11:00+0530"]
+    assert local_starts(found, KOLKATA) == ["d0 09:00+0530", "d0 10:00+0530", "d0 11:00+0530"]
     assert [s.start.astimezone(UTC).minute for s in found] == [30, 30, 30]
-    assert local_starts(grid(free, tz=UTC), UTC) == ["05-03 04:00+0000", "05-03 05:00+0000"]
+    assert local_starts(grid(free, tz=UTC), UTC) == ["d0 04:00+0000", "d0 05:00+0000"]
 
 
 def test_not_before_drops_past_starts():
     free = [iv(D, "09:00", "13:00")]
-    assert local_starts(grid(free, not_before=at(D, "10:30")), UTC) == ["05-03 11:00+0000", "05-03 12:00+0000"]
+    assert local_starts(grid(free, not_before=at(D, "10:30")), UTC) == ["d0 11:00+0000", "d0 12:00+0000"]
 
 
 def test_step_that_does_not_divide_a_day_restarts_at_midnight():
-    free = [iv(D, "00:00", "00:00", end_day="2027-05-05")]
+    free = [iv(D, "00:00", "00:00", end_day=D2)]
     found = grid(free, minutes=60, step=420)  # 7 hours: 00, 07, 14, 21 each day
-    assert local_starts(found, UTC)[:5] == ["05-03 00:00+0000", "05-03 07:00+0000", "05-03 14:00+0000",
-                                             "05-03 21:00+0000", "05-04 00:00+0000"]
+    assert local_starts(found, UTC)[:5] == ["d0 00:00+0000", "d0 07:00+0000", "d0 14:00+0000",
+                                             "d0 21:00+0000", "d1 00:00+0000"]
 
 
 def test_interval_refuses_naive_and_empty():
     with pytest.raises(ValueError):
-        interval(datetime(2027, 1, 1), datetime(2027, 1, 2))
+        interval(datetime.combine(D, datetime.min.time()), datetime.combine(D1, datetime.min.time()))
     with pytest.raises(ValueError):
         interval(at(D, "10:00"), at(D, "10:00"))

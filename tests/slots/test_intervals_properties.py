@@ -7,12 +7,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slots.intervals import UTC, Interval, free_slots, merge
+from tests import dates
 
 ZONES = [ZoneInfo(z) for z in ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/London")]
-# Three-day spans around DST changes: New York falling back and springing forward, London springing
-# forward, Lord Howe moving its clocks by half an hour either way.
-ORIGINS = [datetime(2027, 11, 6, tzinfo=UTC), datetime(2027, 3, 13, tzinfo=UTC), datetime(2027, 3, 27, tzinfo=UTC),
-           datetime(2027, 4, 2, 12, tzinfo=UTC), datetime(2027, 10, 2, 12, tzinfo=UTC)]
+
+
+def _day_before(zone: str, forward: bool) -> datetime:
+    """Local midnight a day before the next DST change of `zone`, in UTC: a three-day span holds the change."""
+    change = dates.next_dst_change(zone, forward=forward)
+    return (dates.at(change, tz=zone) - timedelta(days=1)).astimezone(UTC)
+
+
+# Three-day spans around the next DST changes from today: New York falling back and springing forward,
+# London springing forward, Lord Howe moving its clocks by half an hour either way.
+ORIGINS = [_day_before("America/New_York", False), _day_before("America/New_York", True),
+           _day_before("Europe/London", True), _day_before("Australia/Lord_Howe", False),
+           _day_before("Australia/Lord_Howe", True)]
 SPAN_MINUTES = 3 * 24 * 60
 
 

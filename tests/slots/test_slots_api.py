@@ -1,22 +1,31 @@
 from datetime import datetime, timedelta, timezone as dt_timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from slots.models import AvailabilityWindow, BusyPeriod, WeeklyRule
 from tests.conftest import assert_error
+from tests import dates
 from tests.factories import CandidateFactory, InterviewerFactory
 
 pytestmark = pytest.mark.django_db
 
-RANGE = "start=2027-05-01T00:00:00Z&end=2027-05-31T00:00:00Z"
+MONDAY = dates.monday(2)  # two weeks from today, whatever today is
+RANGE = f"start={dates.z(dates.at(MONDAY - timedelta(days=2)))}&end={dates.z(dates.at(MONDAY + timedelta(days=28)))}"
 
 
 def window(user, start, end):
     return AvailabilityWindow.objects.create(user=user, start=start, end=end)
 
 
-def utc(*args):
-    return datetime(*args, tzinfo=dt_timezone.utc)
+def utc(days: int, hour: int = 0, minute: int = 0) -> datetime:
+    """`days` after MONDAY, at hour:minute UTC."""
+    return dates.at(MONDAY + timedelta(days=days), hour, minute)
+
+
+def iso(days: int, hour: int, minute: int = 0, tz="UTC") -> str:
+    """How the API writes wall time hour:minute in `tz` on the day `days` after MONDAY."""
+    return dates.at(MONDAY + timedelta(days=days), hour, minute, tz).isoformat()
 
 
 def slots(client, query):
@@ -26,52 +35,55 @@ def slots(client, query):
 
 
 def test_brief_example_answers_one_slot(hr_client, candidate, interviewer):
-    window(interviewer, utc(2027, 5, 2, 9), utc(2027, 5, 2, 12))
-    window(candidate, utc(2027, 5, 2, 11), utc(2027, 5, 2, 14))
+    window(interviewer, utc(-1, 9), utc(-1, 12))
+    window(candidate, utc(-1, 11), utc(-1, 14))
     body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")
-    assert body["slots"] == [{"start": "2027-05-02T11:00:00+00:00", "end": "2027-05-02T12:00:00+00:00"}]
+    assert body["slots"] == [{"start": iso(-1, 11), "end": iso(-1, 12)}]
     assert body["candidate"] == candidate.pk and body["interviewers"] == [interviewer.pk]
     assert body["duration"] == 60 and body["step"] == 60 and body["timezone"] == "UTC"
 
 
 def test_answer_in_the_zone_asked_and_grid_laid_there(hr_client, candidate, interviewer):
-    window(interviewer, utc(2027, 5, 3, 3), utc(2027, 5, 3, 8))
-    window(candidate, utc(2027, 5, 3, 3), utc(2027, 5, 3, 8))
+    window(interviewer, utc(0, 3), utc(0, 8))
+    window(candidate, utc(0, 3), utc(0, 8))
     body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}&tz=Asia/Kolkata")
     assert body["timezone"] == "Asia/Kolkata"
     assert [s["start"] for s in body["slots"]] == [
-        "2027-05-03T09:00:00+05:30", "2027-05-03T10:00:00+05:30", "2027-05-03T11:00:00+05:30",
-        "2027-05-03T12:00:00+05:30",
+        iso(0, 9, tz="Asia/Kolkata"), iso(0, 10, tz="Asia/Kolkata"), iso(0, 11, tz="Asia/Kolkata"),
+        iso(0, 12, tz="Asia/Kolkata"),
     ]
 
 
 def test_default_zone_is_the_callers(hr, hr_client, candidate, interviewer):
     hr.timezone = "America/New_York"
     hr.save()
-    window(interviewer, utc(2027, 5, 3, 13), utc(2027, 5, 3, 15))
-    window(candidate, utc(2027, 5, 3, 13), utc(2027, 5, 3, 15))
+    window(interviewer, utc(0, 13), utc(0, 16))
+    window(candidate, utc(0, 13), utc(0, 16))
     body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")
     assert body["timezone"] == "America/New_York"
-    assert body["slots"][0]["start"] == "2027-05-03T09:00:00-04:00"
+    # 13:00 UTC is 09:00 EDT or 08:00 EST: the first slot starts at the first full local hour
+    first = utc(0, 13).astimezone(ZoneInfo("America/New_York"))
+    assert body["slots"][0]["start"] == first.isoformat()
+    assert body["slots"][0]["start"].endswith(("-04:00", "-05:00"))
 
 
 def test_panel_duration_step_and_busy_time(hr_client, candidate, interviewer):
     second = InterviewerFactory()
     for person in (candidate, interviewer, second):
-        window(person, utc(2027, 5, 3, 9), utc(2027, 5, 3, 12))
-    BusyPeriod.objects.create(user=second, start=utc(2027, 5, 3, 9), end=utc(2027, 5, 3, 10), source="manual")
+        window(person, utc(0, 9), utc(0, 12))
+    BusyPeriod.objects.create(user=second, start=utc(0, 9), end=utc(0, 10), source="manual")
     body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&interviewer={second.pk}"
                             f"&duration=90&step=30&{RANGE}")
     assert [s["start"][11:16] for s in body["slots"]] == ["10:00", "10:30"]
-    assert body["slots"][0]["end"] == "2027-05-03T11:30:00+00:00"
+    assert body["slots"][0]["end"] == iso(0, 11, 30)
     assert body["interviewers"] == [interviewer.pk, second.pk]
 
 
 def test_weekly_rules_count_as_free_time(hr_client, candidate, interviewer):
     WeeklyRule.objects.create(user=interviewer, weekdays=[0], start_time="09:00", end_time="11:00", timezone="UTC")
-    window(candidate, utc(2027, 5, 3, 10), utc(2027, 5, 3, 17))  # a Monday
+    window(candidate, utc(0, 10), utc(0, 17))  # MONDAY
     body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}&{RANGE}")
-    assert [s["start"] for s in body["slots"]] == ["2027-05-03T10:00:00+00:00"]
+    assert [s["start"] for s in body["slots"]] == [iso(0, 10)]
 
 
 def test_no_slot_is_an_empty_list(hr_client, candidate, interviewer):
@@ -106,8 +118,8 @@ def test_default_range_is_sixty_days(hr_client, candidate, interviewer):
         ("step=4", "step"),
         ("step=1441", "step"),
         ("tz=Nowhere/Zone", "tz"),
-        ("start=2027-05-10T00:00:00Z&end=2027-05-01T00:00:00Z", "end"),
-        ("start=2027-01-01T00:00:00Z&end=2028-06-01T00:00:00Z", "end"),
+        (f"start={dates.z(utc(7))}&end={dates.z(utc(-2))}", "end"),  # end before start
+        (f"start={dates.z(utc(0))}&end={dates.z(utc(500))}", "end"),  # too long a range
         ("start=tomorrow", "start"),
     ],
 )
@@ -140,11 +152,11 @@ def test_query_count_does_not_grow_with_rows(hr_client, django_assert_max_num_qu
     panel = [InterviewerFactory() for _ in range(3)]
     for person in (candidate, *panel):
         AvailabilityWindow.objects.bulk_create(
-            AvailabilityWindow(user=person, start=utc(2027, 5, 1) + timedelta(hours=6 * k),
-                               end=utc(2027, 5, 1) + timedelta(hours=6 * k + 4)) for k in range(100))
+            AvailabilityWindow(user=person, start=utc(-2) + timedelta(hours=6 * k),
+                               end=utc(-2) + timedelta(hours=6 * k + 4)) for k in range(100))
         BusyPeriod.objects.bulk_create(
-            BusyPeriod(user=person, start=utc(2027, 5, 1, 1) + timedelta(hours=12 * k),
-                       end=utc(2027, 5, 1, 2) + timedelta(hours=12 * k), source="ical") for k in range(50))
+            BusyPeriod(user=person, start=utc(-2, 1) + timedelta(hours=12 * k),
+                       end=utc(-2, 2) + timedelta(hours=12 * k), source="ical") for k in range(50))
         WeeklyRule.objects.create(user=person, weekdays=[0, 1, 2], start_time="09:00", end_time="12:00", timezone="UTC")
     hr_client.get("/api/v1/busy/")  # warm the token cache
     query = "&".join(f"interviewer={p.pk}" for p in panel)
@@ -156,10 +168,9 @@ def test_query_count_does_not_grow_with_rows(hr_client, django_assert_max_num_qu
 def test_naive_bounds_are_the_callers_wall_time_whatever_tz_asks(hr, hr_client, candidate, interviewer):
     hr.timezone = "Asia/Kolkata"
     hr.save()
-    window(interviewer, utc(2027, 5, 3, 0), utc(2027, 5, 3, 23))
-    window(candidate, utc(2027, 5, 3, 0), utc(2027, 5, 3, 23))
+    window(interviewer, utc(0, 0), utc(0, 23))
+    window(candidate, utc(0, 0), utc(0, 23))
     body = slots(hr_client, f"candidate={candidate.pk}&interviewer={interviewer.pk}"
-                            "&start=2027-05-03T09:30:00&end=2027-05-03T12:30:00&tz=UTC")
+                            f"&start={MONDAY}T09:30:00&end={MONDAY}T12:30:00&tz=UTC")
     # 09:30-12:30 in Kolkata is 04:00-07:00 UTC: the grid (in UTC) gives 04:00, 05:00, 06:00
-    assert [s["start"] for s in body["slots"]] == [
-        "2027-05-03T04:00:00+00:00", "2027-05-03T05:00:00+00:00", "2027-05-03T06:00:00+00:00"]
+    assert [s["start"] for s in body["slots"]] == [iso(0, 4), iso(0, 5), iso(0, 6)]
