@@ -66,3 +66,27 @@ def participants(candidate_id, interviewer_ids) -> tuple[User, list[User]]:
     if wrong:
         raise ValidationError({"interviewers": [f"User {i} is not an active interviewer." for i in wrong]})
     return candidate, panel
+
+
+MAX_POOL = 50
+
+
+def pool_members(pool_ids, *, taken: list[int], field: str = "pool") -> list[User]:
+    """The interviewers of a pool, in one query: each listed once, none already on the panel (400), all
+    existing (404) active interviewers (400)."""
+    if len(pool_ids) > MAX_POOL:
+        raise ValidationError({field: [f"A pool has at most {MAX_POOL} interviewers."]})
+    ids = [_parse_id(i, field) for i in pool_ids]
+    if len(set(ids)) != len(ids):
+        raise ValidationError({field: ["A pool lists each interviewer once."]})
+    clash = sorted(set(ids) & set(taken))
+    if clash:
+        raise ValidationError({field: [f"User {pk} is already in this search; list each person once." for pk in clash]})
+    users = User.objects.in_bulk(ids)
+    for user_id in ids:
+        if user_id not in users:
+            raise NotFound(f"There is no user {user_id}.")
+    wrong = [pk for pk in ids if users[pk].effective_role != Role.INTERVIEWER or not users[pk].is_active]
+    if wrong:
+        raise ValidationError({field: [f"User {pk} is not an active interviewer." for pk in wrong]})
+    return [users[pk] for pk in ids]

@@ -27,7 +27,7 @@ from scheduling.models import (
 )
 from scheduling.services import interview_book
 from slots.intervals import Interval
-from slots.matcher import find_slots
+from slots.matcher import find_slots, match
 
 AUTO_STEP = timedelta(minutes=30)
 
@@ -103,6 +103,24 @@ def _options(request: InterviewRequest, now: datetime) -> list[tuple[Interval, l
     return found
 
 
+def _explanation(request: InterviewRequest, now: datetime) -> dict | None:
+    """Why no slot fits the request: the slots' explanation for its panel, or for one of its pool."""
+    people = list(request.interviewers.all())
+    one_of = request.mode == RequestMode.ONE_OF
+    answer = match(
+        candidate=request.candidate,
+        interviewers=[] if one_of else people,
+        pool=people if one_of else [],
+        pool_size=1 if one_of else 0,
+        start=max(request.window_start, now),
+        end=request.window_end,
+        duration=timedelta(minutes=request.duration),
+        step=AUTO_STEP,
+        tz=get_zone(request.timezone),
+    )
+    return answer.explanation.as_dict() if answer.explanation else None
+
+
 def interview_request_try(*, request_id: int) -> str:
     """Book the request if a slot fits now; answers the request's status."""
     pool = [pk for pk in InterviewRequest.objects.filter(pk=request_id).values_list("interviewers", flat=True) if pk]
@@ -117,7 +135,11 @@ def interview_request_try(*, request_id: int) -> str:
             request.save(update_fields=["status"])
             return request.status
         request.last_attempt = now
-        for slot, panel in _options(request, now):
+        request.explanation = None
+        options = _options(request, now)
+        if not options:
+            request.explanation = _explanation(request, now)
+        for slot, panel in options:
             try:
                 interview = interview_book(
                     candidate=request.candidate,
@@ -133,7 +155,7 @@ def interview_request_try(*, request_id: int) -> str:
             request.status = RequestStatus.BOOKED
             request.interview = interview
             break
-        request.save(update_fields=["status", "interview", "last_attempt"])
+        request.save(update_fields=["status", "interview", "last_attempt", "explanation"])
         return request.status
 
 

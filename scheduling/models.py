@@ -115,6 +115,8 @@ class InterviewRequest(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
     last_attempt = models.DateTimeField(null=True, blank=True)
+    # Why the last try found no slot (``{code, message, users}``, as in the slots answer); null otherwise.
+    explanation = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -72,7 +72,7 @@ class InterviewRequestSerializer(serializers.ModelSerializer):
         model = InterviewRequest
         fields = [
             "id", "candidate", "interviewers", "mode", "choice", "duration", "window_start", "window_end",
-            "title", "timezone", "status", "interview", "created", "last_attempt",
+            "title", "timezone", "status", "interview", "created", "last_attempt", "explanation",
         ]
         read_only_fields = fields
 

@@ -8,11 +8,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import acting_for, listing_scope, participants
+from core.access import MAX_POOL, acting_for, listing_scope, participants, pool_members
 from core.fields import LocalDateTimeField, parse_zone_param, zone_for
 from core.idempotency import idempotent
 from core.permissions import IsHR
-from slots.matcher import find_slots
+from slots.matcher import match
 from slots.models import AvailabilityWindow, BusyPeriod, BusySource, WeeklyRule
 from slots.serializers import (
     MAX_WINDOWS_PER_REQUEST,
@@ -189,6 +189,7 @@ class SlotQuerySerializer(serializers.Serializer):
     end = LocalDateTimeField(required=False)
     duration = serializers.IntegerField(required=False, default=60, min_value=15, max_value=480)
     step = serializers.IntegerField(required=False, min_value=5, max_value=1440)
+    pool_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_POOL)
 
     def validate(self, attrs):
         now = timezone.now()
@@ -223,6 +224,8 @@ class SlotsView(APIView):
             OpenApiParameter("duration", int, description="minutes, 15 to 480 (default 60)"),
             OpenApiParameter("step", int, description="minutes between starts, 5 to 1440 (default: duration)"),
             OpenApiParameter("tz", str, description="IANA zone of the grid and the answer"),
+            OpenApiParameter("pool", int, many=True, description="interviewers of a pool: pool_size of them must be free too"),
+            OpenApiParameter("pool_size", int, description="how many of the pool (default 1)"),
         ],
         responses=inline_serializer("SlotsAnswer", {
             "candidate": serializers.IntegerField(),
@@ -232,8 +235,19 @@ class SlotsView(APIView):
             "timezone": serializers.CharField(),
             "start": serializers.DateTimeField(),
             "end": serializers.DateTimeField(),
-            "slots": inline_serializer("Slot", {"start": serializers.DateTimeField(), "end": serializers.DateTimeField()},
-                                       many=True),
+            "pool": serializers.ListField(child=serializers.IntegerField(), required=False),
+            "pool_size": serializers.IntegerField(required=False),
+            "slots": inline_serializer("Slot", {
+                "start": serializers.DateTimeField(),
+                "end": serializers.DateTimeField(),
+                "available": serializers.ListField(child=serializers.IntegerField(), required=False,
+                                                   help_text="with a pool: the members free for all of the slot"),
+            }, many=True),
+            "explanation": inline_serializer("Explanation", {
+                "code": serializers.ChoiceField(choices=["no_free_time", "no_common_time", "too_short", "policy"]),
+                "message": serializers.CharField(),
+                "users": serializers.ListField(child=serializers.IntegerField()),
+            }, required=False, help_text="only when slots is empty: why"),
         }),
     )
     def get(self, request):
@@ -242,27 +256,44 @@ class SlotsView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         candidate, panel = participants(request.query_params.get("candidate"), _id_list(request, "interviewer", "interviewers"))
-        found = find_slots(
+        pool_ids = _id_list(request, "pool")
+        if "pool_size" in params and not pool_ids:
+            raise ValidationError({"pool_size": ["pool_size needs a pool."]})
+        pool = pool_members(pool_ids, taken=[candidate.pk, *(u.pk for u in panel)]) if pool_ids else []
+        pool_size = params.get("pool_size", 1)
+        if pool and pool_size > len(pool):
+            raise ValidationError({"pool_size": [f"The pool has only {len(pool)} interviewers."]})
+        answer = match(
             candidate=candidate,
             interviewers=panel,
+            pool=pool,
+            pool_size=pool_size,
             start=params["start"],
             end=params["end"],
             duration=timedelta(minutes=params["duration"]),
             step=timedelta(minutes=params["step"]),
             tz=zone,
         )
-        return Response(
+        body = {
+            "candidate": candidate.pk,
+            "interviewers": [u.pk for u in panel],
+            "duration": params["duration"],
+            "step": params["step"],
+            "timezone": zone.key,
+            "start": params["start"].astimezone(zone).isoformat(),
+            "end": params["end"].astimezone(zone).isoformat(),
+        }
+        if pool:
+            body["pool"] = [u.pk for u in pool]
+            body["pool_size"] = pool_size
+        body["slots"] = [
             {
-                "candidate": candidate.pk,
-                "interviewers": [u.pk for u in panel],
-                "duration": params["duration"],
-                "step": params["step"],
-                "timezone": zone.key,
-                "start": params["start"].astimezone(zone).isoformat(),
-                "end": params["end"].astimezone(zone).isoformat(),
-                "slots": [
-                    {"start": s.start.astimezone(zone).isoformat(), "end": s.end.astimezone(zone).isoformat()}
-                    for s in found
-                ],
+                "start": slot.start.astimezone(zone).isoformat(),
+                "end": slot.end.astimezone(zone).isoformat(),
+                **({"available": available} if pool else {}),
             }
-        )
+            for slot, available in answer.slots
+        ]
+        if answer.explanation is not None:
+            body["explanation"] = answer.explanation.as_dict()
+        return Response(body)

@@ -197,7 +197,7 @@ def test_an_unexpected_error_answers_in_the_error_shape(hr_client, candidate, in
     def broken(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("slots.views.find_slots", broken)
+    monkeypatch.setattr("slots.views.match", broken)
     r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}")
     assert_error(r, 500, "server_error")
 
