@@ -92,8 +92,8 @@ if REDIS_URL:
     # Short socket timeouts and a breaker (core.cache_backends): with Redis down or stuck, a request pays at
     # most one short timeout and falls back (tokens to the database, counters per process), never a 500.
     CACHES = {"default": {"BACKEND": "core.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL, "OPTIONS": {
-        "socket_connect_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.3),
-        "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.3),
+        "socket_connect_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.5),
+        "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.5),
         "BREAKER_SECONDS": env_float("REDIS_RETRY_SECONDS", 2.0),
     }}}
 else:

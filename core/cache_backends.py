@@ -33,8 +33,8 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         options = dict(self._options)
         self._breaker_seconds = float(options.pop("BREAKER_SECONDS", 2.0))
-        options.setdefault("socket_connect_timeout", 0.3)
-        options.setdefault("socket_timeout", 0.3)
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
         self._options = options
         self._breaker_key = ",".join(self._servers)
 

@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_ip import client_ip
 from core.fields import SingleLineField, TimezoneField
 from core.models import Role, User
 from core.permissions import IsHR
@@ -57,7 +58,7 @@ class TokenView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, token = user_login(**data.validated_data)
+        user, token = user_login(**data.validated_data, client_ip=client_ip(request))
         return Response({"token": token, "user": UserSerializer(user).data})
 
 
