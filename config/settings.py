@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "scheduling",
     "integrations",
     "feeds",
+    "links",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ api = [
     path("", include("scheduling.urls")),
     path("", include("integrations.urls")),
     path("", include("feeds.api_urls")),
+    path("", include("links.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -24,6 +25,7 @@ api = [
 urlpatterns = [
     path("api/v1/", include(api)),
     path("", include("feeds.urls")),
+    path("", include("links.page_urls")),
     path("admin/", admin.site.urls),
     # anything else: the JSON 404 (also with DEBUG on, where Django would answer its HTML debug page)
     re_path(r"^(?!admin/)", handler404, name="not-found"),

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils.html import escape
+from django.utils.html import escape, urlize
 from icalendar import Calendar, Event, vCalAddress
 
 from core.models import User
 from core.timezones import get_zone, is_timezone
 from scheduling.models import Interview, InterviewStatus, InviteMethod
+from scheduling.signals import invite_composing
 
 PRODID = "-//Interview Scheduling//Interviews 1.0//EN"
 
@@ -106,8 +107,11 @@ def invite_message(interview: Interview, recipient: User, method: str) -> EmailM
     else:
         subject = f"Invitation: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
         lead = "You are invited to an interview."
-    text = f"{lead}\n\n{describe(interview, tz)}\n"
-    html = f"<p>{escape(lead)}</p><p>{escape(describe(interview, tz))}</p>"
+    extra = [line for _, line in invite_composing.send(sender=Interview, interview=interview, recipient=recipient) if line]
+    text = f"{lead}\n\n{describe(interview, tz)}\n" + "".join(f"\n{line}\n" for line in extra)
+    html = f"<p>{escape(lead)}</p><p>{escape(describe(interview, tz))}</p>" + "".join(
+        f"<p>{urlize(escape(line))}</p>" for line in extra
+    )
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),  # a title with a line break must not break the header
         body=text,
