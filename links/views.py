@@ -15,6 +15,7 @@ from core.fields import parse_zone_param
 from core.idempotency import idempotent
 from core.permissions import IsHR
 from core.renderers import ICalendarRenderer
+from core.throttling import PublicLinkThrottle, PublicThrottle
 from links.calendar import public_calendar
 from links.errors import Gone
 from links.models import LinkStatus
@@ -29,7 +30,7 @@ from links.selectors import (
 )
 from links.serializers import LinkInputSerializer, LinkSerializer, PublicStartSerializer
 from links.services import link_book, link_cancel, link_create, link_reschedule, link_revoke
-from links.throttling import PublicIPThrottle, PublicLinkThrottle
+
 from slots.views import output_context
 
 DEFAULT_PAGE_SIZE = 500
@@ -147,7 +148,7 @@ def public_interview(interview, zone, request) -> dict:
 class PublicView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [PublicIPThrottle, PublicLinkThrottle]
+    throttle_classes = [PublicThrottle, PublicLinkThrottle]
 
     def open_link(self, token: str):
         """The link, or 404 (unknown token) / 410 ``gone`` (revoked or expired)."""

@@ -9,7 +9,6 @@ from django.core import mail
 from django.core.cache import cache
 
 from links.models import SchedulingLink
-from links import throttling
 from scheduling.models import Interview
 from tests.conftest import assert_error, client_for
 from tests.factories import CandidateFactory, InterviewerFactory
@@ -377,18 +376,23 @@ def test_idempotency_key_replays_the_booking(hr_client, anon_client, candidate, 
     assert_error(anon_client.post(url, {"start": iso(11)}, format="json", HTTP_IDEMPOTENCY_KEY="k1"), 409, "conflict")
 
 
-def test_throttled_per_link_and_per_ip(hr_client, anon_client, candidate, interviewer, monkeypatch):
+def test_throttled_per_link_and_per_ip(hr_client, anon_client, candidate, interviewer, settings):
     first, second = (make_link(hr_client, candidate, [interviewer]) for _ in range(2))
-    monkeypatch.setitem(throttling.RATES, "public_link", "3/min")
+
+    def rates(**scopes):
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": scopes}
+        cache.clear()
+
+    rates(public_link="3/min")
     for _ in range(3):
         assert anon_client.get(public(first["token"])).status_code == 200
     r = anon_client.get(public(first["token"]))
     assert_error(r, 429, "rate_limited")
     assert int(r["Retry-After"]) > 0
+    assert_error(anon_client.post(public(first["token"]) + "/book", {"start": iso(10)}, format="json"),
+                 429, "rate_limited")
     assert anon_client.get(public(second["token"])).status_code == 200  # another link has its own count
-    cache.clear()
-    monkeypatch.setitem(throttling.RATES, "public_link", "100/min")
-    monkeypatch.setitem(throttling.RATES, "public", "2/min")
+    rates(public="2/min")
     assert anon_client.get(public(first["token"])).status_code == 200
     assert anon_client.get(public(second["token"])).status_code == 200
     assert_error(anon_client.get(public(second["token"])), 429, "rate_limited")  # this address: 2 a minute
