@@ -21,6 +21,8 @@ class CacheUnavailable(redis.exceptions.ConnectionError):
 
 # What a cache call raises when the cache is down (redis-py's errors include timeouts and refused connections).
 CACHE_ERRORS = (redis.exceptions.RedisError, OSError)
+# The narrower set an unhandled error must be in to answer 503 rather than 500 (core.middleware).
+CACHE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 # Per process and per Redis location: monotonic time until which calls fail at once.
 _open_until: dict[str, float] = {}

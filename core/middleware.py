@@ -1,8 +1,10 @@
 import logging
 
+from django.db import InterfaceError, OperationalError
 from django.urls import Resolver404, resolve
 
-from core.errors import handler500
+from core.cache_backends import CACHE_DOWN
+from core.errors import handler500, json_error
 
 logger = logging.getLogger("django.request")
 
@@ -32,7 +34,10 @@ def _matches(path: str) -> bool:
 
 class ApiErrorMiddleware:
     """An unexpected error under the API answers in the one error shape, with DEBUG on as well
-    (Django's debug page would answer in HTML). It is logged with its traceback."""
+    (Django's debug page would answer in HTML). It is logged with its traceback.
+
+    A database that cannot be reached (connection refused, gone away, locked) or a shared cache that is down
+    where nothing could fall back is not a bug: 503 ``unavailable`` with ``Retry-After``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,5 +48,19 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith(("/api/", "/feeds/")):
             return None
+        down = _unavailable(exception)
+        if down:
+            logger.error("%s unavailable on %s %s: %s", down, request.method, request.path, exception)
+            response = json_error("unavailable", f"The {down} is unavailable; try again shortly.", 503)
+            response["Retry-After"] = "5"
+            return response
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return handler500(request)
+
+
+def _unavailable(exception: Exception) -> str | None:
+    if isinstance(exception, (OperationalError, InterfaceError)):
+        return "database"
+    if isinstance(exception, CACHE_DOWN):
+        return "cache"
+    return None

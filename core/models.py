@@ -107,3 +107,15 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")]
 
+
+
+class CacheRepair(models.Model):
+    """A cache write that failed while the cache was down (a revoked token's tombstone, a user snapshot to
+    forget); written when the cache answers again (core.tokens), so a stale entry cannot outlive the outage."""
+
+    key = models.CharField(max_length=250)
+    value = models.JSONField(null=True)  # None: delete the key
+    expires = models.DateTimeField()  # after this the entry it fixes has expired anyway
+
+    def __str__(self) -> str:
+        return self.key

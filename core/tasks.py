@@ -1,7 +1,13 @@
 """django-q2 tasks: thin, take ids, call one service, safe to run twice."""
 
 from core.idempotency import idempotency_records_purge
+from core.tokens import cache_repairs_apply
 
 
 def purge_idempotency_records() -> int:
     return idempotency_records_purge()
+
+
+def apply_cache_repairs() -> int:
+    """Every minute: cache writes that failed during an outage, written now (raises while still down)."""
+    return cache_repairs_apply()
