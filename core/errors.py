@@ -74,12 +74,18 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as ``{"field": [messages]}``, nested keys joined with dots."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict) and prefix and detail and all(isinstance(k, int) for k in detail):
-        for value in detail.values():  # a list field's items: their messages belong to the field
-            for v in _flatten(value, prefix).values():
+        for index, value in detail.items():
+            if isinstance(value, dict):  # an item of a list of objects: its fields keep the item's index
+                for k, v in _flatten(value, f"{prefix}.{index}").items():
+                    out.setdefault(k, []).extend(v)
+                continue
+            for v in _flatten(value, prefix).values():  # a list field's items: their messages belong to the field
                 out.setdefault(prefix, []).extend(v)
     elif isinstance(detail, dict):
         for key, value in detail.items():
             name = f"{prefix}.{key}" if prefix else str(key)
+            if prefix and key == "non_field_errors":  # a nested object's own errors belong to its field
+                name = prefix
             for k, v in _flatten(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(detail, list):
@@ -134,6 +140,8 @@ def exception_handler(exc, context):
         extra = {}
         if isinstance(exc, SlotUnavailable) and exc.unavailable:
             extra["unavailable"] = exc.unavailable
+        if isinstance(exc, SlotUnavailable) and getattr(exc, "session", None) is not None:
+            extra["session"] = exc.session
         body = error_body(code, message, **extra)
     return Response(body, status=exc.status_code, headers=headers)
 

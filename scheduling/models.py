@@ -14,6 +14,25 @@ class InterviewStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class Loop(models.Model):
+    """An onsite loop: several interviews (sessions) for one candidate, booked and cancelled together."""
+
+    candidate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loops")
+    title = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=16, choices=InterviewStatus.choices, default=InterviewStatus.SCHEDULED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Loop {self.pk} ({self.status})"
+
+
 class Interview(models.Model):
     """A booked interview. ``uid`` names it in every invite for its whole life; ``sequence`` counts changes."""
 
@@ -33,6 +52,8 @@ class Interview(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The loop this interview is a session of, if any.
+    loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="interviews")
 
     class Meta:
         ordering = ["start", "id"]

@@ -18,7 +18,7 @@ class InterviewSerializer(serializers.ModelSerializer):
         model = Interview
         fields = [
             "id", "uid", "candidate", "interviewers", "title", "start", "end", "duration",
-            "status", "sequence", "ics_url", "created",
+            "status", "sequence", "ics_url", "created", "loop",
         ]
         read_only_fields = fields
 

@@ -81,19 +81,38 @@ def interview_book(
     try:
         with transaction.atomic():
             _lock(people)
-            _check_free(people, start, end)
-            interview = Interview(candidate=candidate, title=title, start=start, end=end, created_by=created_by)
-            interview.full_clean(exclude=["candidate", "created_by"])
-            interview.save()
-            interview.interviewers.set(interviewers)
-            BusyPeriod.objects.bulk_create(
-                BusyPeriod(user_id=pk, start=start, end=end, source=BusySource.INTERVIEW, interview=interview)
-                for pk in people
-            )
-            _queue_invites(interview, people, InviteMethod.REQUEST)
-            queue_busy_block_sync(interview, people[1:])
+            interview = book_locked(candidate=candidate, interviewers=interviewers, start=start, end=end,
+                                    title=title, created_by=created_by)
     except IntegrityError:
         raise SlotUnavailable() from None
+    return interview
+
+
+def book_locked(
+    *,
+    candidate: User,
+    interviewers: list[User],
+    start: datetime,
+    end: datetime,
+    title: str = "",
+    created_by: User | None = None,
+    loop=None,
+) -> Interview:
+    """The part of a booking that runs inside the transaction, once everyone's row is locked (``_lock``):
+    check that all are free, write the interview and its busy time, queue its invites and calendar blocks.
+    Shared by single bookings and loops."""
+    people = [candidate.pk, *(i.pk for i in interviewers)]
+    _check_free(people, start, end)
+    interview = Interview(candidate=candidate, title=title, start=start, end=end, created_by=created_by, loop=loop)
+    interview.full_clean(exclude=["candidate", "created_by", "loop"])
+    interview.save()
+    interview.interviewers.set(interviewers)
+    BusyPeriod.objects.bulk_create(
+        BusyPeriod(user_id=pk, start=start, end=end, source=BusySource.INTERVIEW, interview=interview)
+        for pk in people
+    )
+    _queue_invites(interview, people, InviteMethod.REQUEST)
+    queue_busy_block_sync(interview, people[1:])
     return interview
 
 

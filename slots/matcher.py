@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.models import User
 from slots.explain import Explanation, Search, explain
 from slots.intervals import Interval, free_slots
+from slots.loops import Itinerary, Session, explain_loop, search_loops, session_tables
 from slots.pools import pool_slots
 from slots.selectors import free_time, free_time_detail
 
@@ -81,3 +82,37 @@ def match(
     if found:
         return SlotAnswer(found, None)
     return SlotAnswer([], explain(search, before_policy=detail.before_policy, free=detail.free))
+
+
+@dataclass(frozen=True)
+class LoopMatch:
+    options: list[Itinerary]
+    complete: bool  # False when the search's work budget ran out first
+    explanation: Explanation | None  # only when there is no option
+
+
+def match_loop(
+    *,
+    candidate: User,
+    sessions: Sequence[Session],
+    any_order: bool,
+    max_gap: timedelta,
+    start: datetime,
+    end: datetime,
+    step: timedelta,
+    tz: tzinfo,
+    limit: int,
+) -> LoopMatch:
+    """Itineraries for a loop (``slots.loops``), or why there are none; everyone's free time in 4 queries."""
+    now = timezone.now()
+    people = [candidate.pk, *(pk for s in sessions for pk in (*s.interviewers, *s.pool))]
+    detail = free_time_detail(people, start, end, now=now)
+    where = dict(bounds=Interval(start, end), step=step, tz=tz, not_before=now)
+    tables = session_tables(sessions, candidate=detail.free[candidate.pk], free=detail.free, **where)
+    common = dict(where, any_order=any_order, max_gap=max_gap, tables=tables)
+    answer = search_loops(sessions, candidate=detail.free[candidate.pk], free=detail.free, limit=limit, **common)
+    if answer.itineraries:
+        return LoopMatch(answer.itineraries, answer.complete, None)
+    explanation = explain_loop(sessions, candidate=candidate.pk, before_policy=detail.before_policy,
+                               free=detail.free, **common)
+    return LoopMatch([], answer.complete, explanation)
