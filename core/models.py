@@ -119,3 +119,15 @@ class CacheRepair(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter of the limits when the shared cache is Django's database cache, whose ``incr``
+    is a read and a write (core.counters): here it is one ``UPDATE ... SET hits = hits + 1``."""
+
+    key = models.CharField(max_length=250, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"
