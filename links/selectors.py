@@ -1,6 +1,5 @@
 """Reading scheduling links: by token, their status, and the slots they offer (the matcher's own code)."""
 
-from bisect import bisect_right
 from collections import Counter
 from datetime import datetime, time, timedelta, tzinfo
 
@@ -12,9 +11,8 @@ from core.timezones import get_zone
 from links.models import LinkStatus, SchedulingLink
 from links.tokens import hash_link_token, looks_like_token
 from scheduling.models import Interview, InterviewStatus
-from slots.intervals import Interval, free_slots
-from slots.matcher import find_slots
-from slots.selectors import free_time
+from slots.intervals import Interval
+from slots.matcher import match
 
 
 def links_with_details() -> QuerySet[SchedulingLink]:
@@ -80,37 +78,16 @@ def uses_pool(link: SchedulingLink) -> bool:
     return link.pool_size > 0 and booked_interview(link) is None
 
 
-def link_slots(link: SchedulingLink, *, tz: tzinfo, now: datetime | None = None) -> list[Interval]:
-    """The slots the link offers in ``tz``: exactly what ``/slots/`` gives for the panel, range and step;
-    with a pool, only those when at least ``pool_size`` members are also free for the whole slot."""
-    panel = link_panel(link)
-    duration, step = timedelta(minutes=link.duration), timedelta(minutes=link.step)
-    if not uses_pool(link):
-        return find_slots(
-            candidate=link.candidate, interviewers=panel, start=link.start, end=link.end,
-            duration=duration, step=step, tz=tz,
-        )
-    now = now or timezone.now()
-    people = [link.candidate.pk, *(u.pk for u in panel)]
-    members = [u.pk for u in link.pool.all()]
-    free = free_time([*people, *members], link.start, link.end, now=now)
-    found = free_slots(
-        [free[pk] for pk in people], bounds=Interval(link.start, link.end),
-        duration=duration, step=step, tz=tz, not_before=now,
+def link_slots(link: SchedulingLink, *, tz: tzinfo) -> list[Interval]:
+    """The slots the link offers in ``tz``: exactly what ``/slots/`` gives for the panel, range and step
+    (and, while nothing is booked, K of the pool)."""
+    pool = list(link.pool.all()) if uses_pool(link) else []
+    answer = match(
+        candidate=link.candidate, interviewers=link_panel(link), pool=pool, pool_size=link.pool_size if pool else 0,
+        start=link.start, end=link.end,
+        duration=timedelta(minutes=link.duration), step=timedelta(minutes=link.step), tz=tz,
     )
-    return [slot for slot in found if len(free_members(slot, {pk: free[pk] for pk in members})) >= link.pool_size]
-
-
-def free_members(slot: Interval, free: dict[int, list[Interval]]) -> list[int]:
-    """The ids whose (merged, sorted) free time holds the whole slot."""
-    found = []
-    for pk, stretches in free.items():
-        i = bisect_right(stretches, Interval(slot.start, slot.end)) - 1  # the last stretch starting <= slot
-        for candidate in stretches[max(i, 0): i + 2]:
-            if candidate.contains(slot):
-                found.append(pk)
-                break
-    return sorted(found)
+    return [slot for slot, _members in answer.slots]
 
 
 def week_of(instant: datetime, tz: tzinfo) -> Interval:

@@ -18,7 +18,6 @@ from links.errors import Gone
 from links.models import LinkStatus, SchedulingLink
 from links.selectors import (
     booked_interview,
-    free_members,
     link_status,
     link_zone,
     week_of,
@@ -28,6 +27,7 @@ from links.tokens import hash_link_token, link_token
 from scheduling.models import Interview
 from scheduling.services import interview_book, interview_cancel, interview_reschedule
 from slots.intervals import Interval
+from slots.pools import Pool
 from slots.selectors import free_time
 
 TAKEN = "That time was just taken. Please pick another."
@@ -103,7 +103,7 @@ def _choose_from_pool(link: SchedulingLink, panel: list[User], start: datetime, 
     _lock_people([link.candidate_id, *(u.pk for u in panel), *members])
     slot = Interval(start, end)
     free = free_time(list(members), start - _CONTEXT, end + _CONTEXT, now=timezone.now())
-    available = free_members(slot, free)
+    available = Pool(free).free_for(slot)
     if len(available) < link.pool_size:
         raise SlotUnavailable(TAKEN)
     load = weekly_load(available, week_of(start, link_zone(link)))

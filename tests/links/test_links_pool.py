@@ -32,6 +32,12 @@ def test_slots_need_k_pool_members(hr_client, anon_client, candidate, interviewe
     assert iso(10, 30) in panel_only and iso(10, 30) not in shown  # 10:30-11:30: no pool member free
     assert shown == [s for s in panel_only if s != iso(10, 30)]
     assert body["interviewers"] == [{"name": "Ivan Interviewer"}] and body["pool_size"] == 1
+    # the very answer /slots/ gives HR for that panel and pool (less the members' ids)
+    start, end = link["start"].replace("+00:00", "Z"), link["end"].replace("+00:00", "Z")
+    pool_query = "".join(f"&pool={p.pk}" for p in pool)
+    hr_answer = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}{pool_query}"
+                              f"&pool_size=1&start={start}&end={end}&step=30&tz=UTC").json()
+    assert [{"start": s["start"], "end": s["end"]} for s in hr_answer["slots"]] == body["slots"]
     assert_nothing_private(body, [candidate, interviewer, *pool])
     # two of the pool: only 9:00-10:00 has two members free (Pia and Paz)
     two = make_link(hr_client, candidate, [interviewer], pool=[p.pk for p in pool], pool_size=2)
