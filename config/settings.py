@@ -194,6 +194,9 @@ ICAL_FETCH_TIMEOUT_SECONDS = env_int("ICAL_FETCH_TIMEOUT_SECONDS", 10)
 ICAL_EXPAND_DAYS = env_int("ICAL_EXPAND_DAYS", 180)
 ICAL_MAX_PERIODS = env_int("ICAL_MAX_PERIODS", 5000)
 ICAL_SUBSCRIPTION_REFRESH_MINUTES = env_int("ICAL_SUBSCRIPTION_REFRESH_MINUTES", 30)
+# Each calendar is parsed in a child process killed after this many seconds, with this much address space.
+ICAL_PARSE_SECONDS = env_int("ICAL_PARSE_SECONDS", 8)
+ICAL_PARSE_MEMORY_MB = env_int("ICAL_PARSE_MEMORY_MB", 100)
 
 # Google Calendar
 GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID", "") or ""

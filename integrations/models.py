@@ -20,6 +20,11 @@ class CalendarSource(models.Model):
     last_synced = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     periods = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=list, blank=True, help_text="Events left out at the last import: uid, summary, reason")
+    warnings = models.JSONField(default=list, blank=True, help_text="What the last import read differently from the file")
+    username = models.CharField(max_length=255, blank=True, help_text="Basic auth user name for the URL")
+    password_encrypted = models.TextField(blank=True)
+    next_attempt = models.DateTimeField(null=True, blank=True, help_text="A subscription is not fetched before this")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

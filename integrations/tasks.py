@@ -4,7 +4,7 @@ from integrations.services import subscription_sync, subscriptions_refresh_due
 
 
 def sync_subscription(source_id: int) -> str:
-    return subscription_sync(source_id=source_id)
+    return subscription_sync(source_id=source_id, claim=True)
 
 
 def refresh_subscriptions() -> int:
