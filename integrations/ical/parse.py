@@ -39,6 +39,7 @@ from slots.intervals import UTC, Interval, merge
 # Rules that repeat more often than this are not real calendars; dateutil walks them slowly.
 _TOO_FREQUENT = {"SECONDLY": "every second", "MINUTELY": "every minute", "HOURLY": "every hour"}
 _MAX_PER_DAY = 24
+_EARLIEST_YEAR = 1800  # birthdays go back a long way; year 1 is only ever an attack
 _MAX_REPORTED = 100  # skipped events and warnings kept in the answer; the count says how many there were
 
 
@@ -48,6 +49,7 @@ class CalendarError(Exception):
     def __init__(self, message: str, details: list[str] | None = None):
         super().__init__(message)
         self.messages = [message, *(details or [])]
+        self.peak_mb: float | None = None
 
 
 class SeriesTooSlow(BaseException):
@@ -82,6 +84,7 @@ class Result:
     periods: list[Interval]
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    peak_mb: float | None = None  # the parsing child's peak memory, when parsed in one
 
 
 class Guard:
@@ -184,10 +187,13 @@ _PROBLEMS = {
 }
 
 
+_WORDS = {"DTSTART": "start time", "DTEND": "end time", "DURATION": "duration", "RECURRENCE-ID": "occurrence date"}
+
+
 def _single(component, name):
     value = component.get(name)
     if isinstance(value, list):
-        raise _Problem(f"has more than one {name}", name)
+        raise _Problem(f"has more than one {_WORDS.get(name, name.lower())}", name)
     return value
 
 
@@ -227,6 +233,8 @@ def _check_event(event: _Event) -> list[str]:
         raise _Problem("has no start time")
     if not isinstance(start_prop.dt, (date, datetime)):
         raise _Problem("has a start time that is not a date", "DTSTART")
+    if start_prop.dt.year < _EARLIEST_YEAR:
+        raise _Problem(f"starts before the year {_EARLIEST_YEAR}, which no real event does", "DTSTART")
     _single(component, "RECURRENCE-ID")
     rules = component.get("RRULE")
     for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
@@ -377,7 +385,7 @@ def parse_calendar(
     except Exception:  # icalendar raises many kinds of errors on a malformed file
         raise CalendarError("The file could not be read as an iCalendar file; its lines or nesting are broken.") from None
     if not calendars:
-        raise CalendarError("This is not an iCalendar file: it has no VCALENDAR in it.")
+        raise CalendarError("The file could not be read as an iCalendar file; its BEGIN and END lines do not match.")
     lines = _Lines(text)
     result = Result(periods=[])
     total_events = readable = 0
@@ -454,7 +462,7 @@ def _groups(events: list[_Event], lines: _Lines, result: Result, tz: tzinfo) -> 
         for event in group:
             try:
                 for unknown in _check_event(event):
-                    _warn(result, f"{event.name()}{event.where(lines)} uses the time zone \"{_clean(unknown, 60)}\", "
+                    _warn(result, f"{event.name()}{event.where(lines, 'DTSTART')} uses the time zone \"{_clean(unknown, 60)}\", "
                                   f"which is not known; its times were read in your time zone ({zone_name}).")
             except _Problem as problem:
                 problems.append(event.skipped(lines, problem.reason + ".", problem.prop))

@@ -9,7 +9,7 @@ may not have multiprocessing children; gunicorn workers are fine with either). T
   A calendar that needs more memory fails inside the child with MemoryError; the server never grows.
 - time, inside: an interval timer (SIGALRM) interrupts one series' expansion when it takes longer than its share
   (the series is skipped with a reason) and the whole parse at its deadline (a clean "took too long").
-- time, outside: the parent waits at most ``max_seconds + 0.5`` and then kills the child, so nothing in the
+- time, outside: the parent waits at most ``max_seconds + 0.3`` and then kills the child, so nothing in the
   child, not even a long call inside C, can hold a request past its limit.
 
 The protocol: one JSON line of parameters then the calendar's bytes on stdin; one JSON object on stdout.
@@ -45,7 +45,7 @@ from slots.intervals import Interval
 
 logger = logging.getLogger(__name__)
 ROOT = str(Path(__file__).resolve().parents[2])
-KILL_GRACE_SECONDS = 0.5
+KILL_GRACE_SECONDS = 0.3
 TOO_LONG = "The calendar took too long to read; it may repeat too often."
 TOO_BIG = "The calendar needs too much memory to read; it may repeat too often."
 
@@ -55,8 +55,11 @@ def parse_in_child(content: bytes, *, kind: str, tz: str, window: Interval, limi
     """``parse_calendar`` in a bounded child process. Raises CalendarError."""
     if len(content) > limits.max_bytes:
         raise CalendarError(f"The calendar is larger than {limits.max_bytes // 1024} KiB.")
+    # CLOCK_MONOTONIC is one clock for every process on the machine: the child's deadline is the parent's,
+    # so the time the child takes to start counts too
+    deadline = clock.monotonic() + limits.max_seconds
     header = json.dumps({
-        "kind": kind, "tz": tz, "start": window.start.isoformat(), "end": window.end.isoformat(),
+        "deadline": deadline - 0.2, "kind": kind, "tz": tz, "start": window.start.isoformat(), "end": window.end.isoformat(),
         "max_bytes": limits.max_bytes, "max_periods": limits.max_periods, "max_seconds": limits.max_seconds,
         "series_seconds": limits.series_seconds, "max_memory_mb": max_memory_mb,
     }).encode()
@@ -69,7 +72,8 @@ def parse_in_child(content: bytes, *, kind: str, tz: str, window: Interval, limi
         cwd=ROOT, env=env, close_fds=True, start_new_session=True,
     )
     try:
-        out, err = process.communicate(header + b"\n" + content, timeout=limits.max_seconds + KILL_GRACE_SECONDS)
+        out, err = process.communicate(header + b"\n" + content,
+                                       timeout=max(0.1, deadline + KILL_GRACE_SECONDS - clock.monotonic()))
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
@@ -89,8 +93,11 @@ def parse_in_child(content: bytes, *, kind: str, tz: str, window: Interval, limi
             raise CalendarError(TOO_LONG)
         raise CalendarError(TOO_BIG)
     if "error" in answer:
-        raise CalendarError(answer["error"][0], answer["error"][1:])
+        error = CalendarError(answer["error"][0], answer["error"][1:])
+        error.peak_mb = answer.get("peak_mb")
+        raise error
     return Result(
+        peak_mb=answer.get("peak_mb"),
         periods=[Interval(datetime.fromisoformat(s), datetime.fromisoformat(e)) for s, e in answer["periods"]],
         skipped=[Skipped(**s) for s in answer["skipped"]],
         warnings=answer["warnings"],
@@ -134,16 +141,21 @@ def _limit_self(max_memory_mb: int, max_seconds: float) -> None:
 def child_main() -> None:
     header = json.loads(sys.stdin.buffer.readline())
     _limit_self(int(header["max_memory_mb"]), float(header["max_seconds"]))
-    started = clock.monotonic()
     content = sys.stdin.buffer.read(int(header["max_bytes"]) + 1)
     limits = Limits(max_bytes=header["max_bytes"], max_periods=header["max_periods"],
                     max_seconds=header["max_seconds"], series_seconds=header["series_seconds"])
     window = Interval(datetime.fromisoformat(header["start"]), datetime.fromisoformat(header["end"]))
     try:
-        guard = _AlarmGuard(started + limits.max_seconds)
-        result = parse_calendar(content, kind=header["kind"], tz=ZoneInfo(header["tz"]), window=window,
-                                limits=limits, guard=guard)
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        try:
+            guard = _AlarmGuard(float(header["deadline"]))
+            remaining = Limits(max_bytes=limits.max_bytes, max_periods=limits.max_periods,
+                               max_seconds=max(0.0, guard.deadline - clock.monotonic()),
+                               series_seconds=limits.series_seconds)
+            result = parse_calendar(content, kind=header["kind"], tz=ZoneInfo(header["tz"]), window=window,
+                                    limits=remaining, guard=guard)
+        finally:  # no alarm after this point (one that rings in here is caught below)
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+            signal.setitimer(signal.ITIMER_REAL, 0)
         answer = {
             "periods": [[p.start.isoformat(), p.end.isoformat()] for p in result.periods],
             "skipped": [s.as_dict() for s in result.skipped],
@@ -155,6 +167,16 @@ def child_main() -> None:
         answer = {"error": [TOO_LONG]}
     except MemoryError:
         answer = {"error": [TOO_BIG]}
-    signal.setitimer(signal.ITIMER_REAL, 0)
+    answer["peak_mb"] = _peak_mb()
     sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()
+
+
+def _peak_mb() -> float | None:
+    """This process's peak resident memory (VmHWM: its own, counted from its exec)."""
+    try:
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        return None

@@ -1,5 +1,6 @@
 """A small real HTTP server on loopback that serves calendars, redirects, and misbehaves on request."""
 
+import base64
 import http.server
 import threading
 import time
@@ -21,6 +22,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         kind = route[0]
+        if kind == "auth":  # ("auth", user, password, inner route): Basic auth in front of another route
+            expected = "Basic " + base64.b64encode(f"{route[1]}:{route[2]}".encode()).decode()
+            if self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="calendars"')
+                self.end_headers()
+                return
+            route = route[3]
+            kind = route[0]
+        if kind == "drip":  # ("drip", seconds between bytes): headers at once, then one byte at a time
+            self.send_response(200)
+            self.send_header("Content-Type", "text/calendar")
+            self.end_headers()
+            try:
+                for byte in b"BEGIN:VCALENDAR\r\n" * 100:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(route[1])
+            except OSError:
+                pass
+            return
         if kind == "redirect":
             self.send_response(302)
             self.send_header("Location", route[1])
