@@ -4,7 +4,7 @@ One UID for an interview's whole life; SEQUENCE goes up with every change; each 
 in their own zone, with its VTIMEZONE.
 """
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils.html import escape, urlize
 from icalendar import Calendar, Event, vCalAddress
 
+from core.ical_zones import add_vtimezones
 from core.models import User
 from core.timezones import get_zone, is_timezone
 from scheduling.models import Interview, InterviewStatus, InviteMethod
@@ -77,12 +78,14 @@ def interview_event(interview: Interview, *, tz: ZoneInfo) -> Event:
 
 
 def add_timezones(calendar: Calendar, events: list[Interview]) -> None:
-    """VTIMEZONE for every zone used, covering just the years the events span."""
+    """VTIMEZONE for every zone used, each transition on its own (core.ical_zones), covering whole years
+    around the events (so that the text, and the feed's bytes, change only when the events do)."""
     if not events:
         return
-    first = min(e.start for e in events).date() - timedelta(days=366)
-    last = max(e.end for e in events).date() + timedelta(days=366)
-    calendar.add_missing_timezones(first_date=date(first.year, 1, 1), last_date=date(last.year + 1, 1, 1))
+    first = min(e.start for e in events) - timedelta(days=366)
+    last = max(e.end for e in events) + timedelta(days=366)
+    add_vtimezones(calendar, datetime(first.year, 1, 1, tzinfo=dt_timezone.utc),
+                   datetime(last.year + 1, 1, 1, tzinfo=dt_timezone.utc))
 
 
 def invite_calendar(interview: Interview, *, tz: ZoneInfo, method: str | None = None) -> Calendar:

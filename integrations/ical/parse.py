@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import time as clock
+import warnings
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -32,6 +33,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 import recurring_ical_events
 from dateutil.relativedelta import relativedelta
 from icalendar import Calendar
+from icalendar.timezone import tzp
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slots.intervals import UTC, Interval, merge
@@ -110,8 +112,39 @@ def decode(content: bytes) -> str:
 _DATE_WITH_Z = re.compile(r"^(RDATE|EXDATE):(\d{8})Z[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
+_VTIMEZONE = re.compile(r"^BEGIN:VTIMEZONE[ \t]*\r?\n(.*?)^END:VTIMEZONE(?=[ \t]*\r?$)",
+                        re.IGNORECASE | re.MULTILINE | re.DOTALL)
+_TZID = re.compile(r"^TZID(?:;[^:\r\n]*)?:([^\r\n]*)\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+def _known_zone(tzid: str) -> bool:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return tzp.timezone(tzid.strip()) is not None
+        except Exception:  # a lookup of a name from the file: any failure means "not known"
+            return False
+
+
+def _prefer_known_zones(text: str) -> str:
+    """A VTIMEZONE whose TZID names a zone we know (an IANA name, or a Windows name such as "W. Europe Standard
+    Time") is set aside, so that its times are read with zoneinfo: Outlook's and Google's VTIMEZONEs start their
+    rules in 1601 or 1970, and reading every time through them walks those rules from the start (most of a
+    Windows-zone calendar's parse time). The lines stay, renamed, so that line numbers do not move."""
+    def replace(match: re.Match) -> str:
+        tzid = _TZID.search(match.group(1))
+        if tzid is None or not _known_zone(tzid.group(1)):
+            return match.group(0)
+        block = match.group(0)
+        return "BEGIN:X-KNOWN-VTIMEZONE" + block[len("BEGIN:VTIMEZONE"):-len("END:VTIMEZONE")] + "END:X-KNOWN-VTIMEZONE"
+
+
+    return _VTIMEZONE.sub(replace, text)
+
+
 def _repair(text: str) -> str:
-    return _DATE_WITH_Z.sub(lambda m: f"{m.group(1)};VALUE=DATE:{m.group(2)}", text)
+    text = _DATE_WITH_Z.sub(lambda m: f"{m.group(1)};VALUE=DATE:{m.group(2)}", text)
+    return _prefer_known_zones(text)
 
 
 def _clean(value, limit: int = 80) -> str:

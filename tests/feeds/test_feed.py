@@ -1,3 +1,5 @@
+from datetime import timezone
+
 import pytest
 import vobject
 from django.test import Client
@@ -9,6 +11,7 @@ from tests.scheduling.helpers import book, free
 from tests.conftest import assert_error
 
 pytestmark = pytest.mark.django_db
+UTC = timezone.utc
 
 
 @pytest.fixture
@@ -63,12 +66,18 @@ def test_feed_uses_the_same_uid_and_sequence_as_the_invite(candidate_client, int
     assert feed_event["SEQUENCE"] == invite_event["SEQUENCE"]
 
 
-def test_a_second_parser_accepts_the_feed(candidate_client, interviews):
+def test_a_second_parser_reads_the_feed_with_the_same_times(candidate_client, candidate, interviews):
+    candidate.timezone = "America/New_York"
+    candidate.save()
     _, r = feed(candidate_client)
     parsed = vobject.readOne(r.content.decode())
     summaries = sorted(str(e.summary.value) for e in parsed.vevent_list)
     assert summaries == ["Called off", "Mine"]
-    assert all(e.dtstart.value.tzinfo is not None for e in parsed.vevent_list)
+    read = {str(e.uid.value): (e.dtstart.value.astimezone(UTC), e.dtend.value.astimezone(UTC))
+            for e in parsed.vevent_list}
+    stored = {i.uid: (i.start, i.end) for i in Interview.objects.filter(pk__in=[interviews["mine"], interviews["cancelled"]])}
+    assert read == stored
+    assert r.content.count(b"DTSTART;TZID=America/New_York:") == 2
 
 
 def test_etag_and_304(candidate_client, hr_client, interviews):
