@@ -172,3 +172,34 @@ def test_every_message_about_a_bad_file_is_one_plain_sentence(candidate_client):
         assert r.status_code == 201, (label, r.content)
         reasons = [s["reason"] for s in r.json()["skipped"]]
         assert reasons and all(_plain(m) for m in reasons), (label, reasons)
+
+
+@pytest.mark.django_db
+def test_subscriptions_of_these_shapes_sync_and_show_what_was_skipped(
+        candidate_client, candidate, settings, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    """An old daily series syncs like any other; a file with bad events syncs the good ones and shows the rest."""
+    from integrations.models import CalendarSource
+    from integrations.services import subscription_sync
+    from tests.integrations.calendar_server import calendar_server
+
+    settings.ICAL_URL_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    candidate.timezone = "America/Chicago"
+    candidate.save()
+    routes = {"/daily.ics": ("ics", CASES["google_daily"].content), "/mixed.ics": ("ics", CASES["one_bad_event"].content)}
+    with calendar_server(routes) as (base, _):
+        ids = {}
+        for path in routes:
+            with django_capture_on_commit_callbacks(execute=True):
+                r = candidate_client.post("/api/v1/calendars/subscriptions/", {"url": base + path}, format="json")
+            assert r.status_code == 201, r.content
+            ids[path] = r.json()["id"]
+        daily = candidate_client.get(f"/api/v1/calendars/subscriptions/{ids['/daily.ics']}/").json()
+        assert daily["last_error"] == "" and daily["periods"] >= 170 and daily["skipped"] == []
+        mixed = candidate_client.get(f"/api/v1/calendars/subscriptions/{ids['/mixed.ics']}/").json()
+        assert mixed["last_error"] == "" and mixed["periods"] == 4
+        assert sorted(s["uid"] for s in mixed["skipped"]) == sorted(CASES["one_bad_event"].skipped_uids)
+        assert len(mixed["warnings"]) == 1
+        # a sync's database work does not grow with the number of periods (bulk writes)
+        CalendarSource.objects.filter(pk=ids["/daily.ics"]).update(etag="")
+        with django_assert_max_num_queries(20):
+            assert subscription_sync(source_id=ids["/daily.ics"]) == "synced"
