@@ -224,6 +224,8 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # socket timeouts and the cache's breaker: queueing a task cannot hang a request on a stuck Redis
+    Q_CLUSTER["broker_class"] = "core.cache_backends.ResilientRedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
 

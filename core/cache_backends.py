@@ -1,4 +1,4 @@
-"""The shared cache on Redis, as a cache and not a single point of failure.
+"""The shared cache (and the task broker) on Redis, as a cache and not a single point of failure.
 
 Django's Redis cache with short socket timeouts and a breaker: after a connection error or a timeout, every
 call in this process fails at once (``CacheUnavailable``) for ``BREAKER_SECONDS`` instead of waiting on the
@@ -11,6 +11,8 @@ import time
 
 import redis
 from django.core.cache.backends.redis import RedisCache
+from django_q.brokers.redis_broker import Redis as RedisBroker
+from django_q.conf import Conf
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +73,47 @@ for _name in _METHODS:
 def breaker_reset() -> None:
     """Close every breaker (tests)."""
     _open_until.clear()
+
+
+class ResilientRedisBroker(RedisBroker):
+    """django-q2's Redis broker (``Q_CLUSTER["broker_class"]``) with socket timeouts and the cache's breaker.
+
+    A request that queues a task (an invite, a sync) must not hang on a stuck Redis: ``enqueue`` fails at once
+    while the breaker of that Redis is open, and otherwise within ``socket_timeout``; callers queue with
+    ``on_commit(..., robust=True)`` and the outbox schedules send what was not queued. The worker's blocking
+    pop waits 1 s on the server and has a connection of its own with a patient read timeout (a slow answer
+    there only delays the worker; a timeout would make django-q pause it for 10 s).
+    """
+
+    SOCKET_TIMEOUT = 2.5
+    CONNECT_TIMEOUT = 0.5
+    WORKER_SOCKET_TIMEOUT = 15
+
+    def __init__(self, list_key: str = None):
+        super().__init__(list_key=list_key)
+        self._blocking = None
+
+    def dequeue(self):
+        if self._blocking is None:
+            self._blocking = redis.Redis.from_url(Conf.REDIS, socket_timeout=self.WORKER_SOCKET_TIMEOUT,
+                                                  socket_connect_timeout=self.WORKER_SOCKET_TIMEOUT)
+        task = self._blocking.blpop(self.list_key, 1)
+        if task:
+            return [(None, task[1])]
+        return None
+
+    @staticmethod
+    def get_connection(list_key: str = None) -> redis.Redis:
+        return redis.Redis.from_url(Conf.REDIS, socket_timeout=ResilientRedisBroker.SOCKET_TIMEOUT,
+                                    socket_connect_timeout=ResilientRedisBroker.CONNECT_TIMEOUT)
+
+    def enqueue(self, task):
+        key = Conf.REDIS
+        if time.monotonic() < _open_until.get(key, 0.0):
+            raise CacheUnavailable("The task broker is unavailable (Redis failed a moment ago).")
+        try:
+            return super().enqueue(task)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            _open_until[key] = time.monotonic() + 2.0
+            logger.warning("The task broker is unavailable (%s: %s)", type(exc).__name__, exc)
+            raise

@@ -285,3 +285,39 @@ def test_an_unreachable_database_answers_503_unavailable(app_without_database, m
     status, answer = call(app_without_database, method, path, body, token)
     assert status == 503, answer
     assert set(answer) == {"error"} and answer["error"]["code"] == "unavailable" and answer["error"]["message"]
+
+
+# --- the task broker ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def broker_on(redis_server, monkeypatch):
+    from django_q.conf import Conf
+
+    from core.cache_backends import ResilientRedisBroker
+
+    monkeypatch.setattr(Conf, "REDIS", f"redis://127.0.0.1:{redis_server.port}/0")
+    breaker_reset()
+    yield ResilientRedisBroker(list_key="outage-test")
+    breaker_reset()
+
+
+def test_queueing_a_task_on_a_hung_redis_fails_in_bounded_time_then_at_once(redis_server, broker_on):
+    assert broker_on.enqueue("a task") == 1
+    redis_server.pause()
+    started = time.monotonic()
+    with pytest.raises(redis.exceptions.TimeoutError):
+        broker_on.enqueue("another")
+    assert time.monotonic() - started < broker_on.SOCKET_TIMEOUT + PATIENCE  # django-q's own would wait forever
+    started = time.monotonic()
+    with pytest.raises(redis.exceptions.ConnectionError):
+        broker_on.enqueue("and another")  # the breaker: not even tried
+    assert time.monotonic() - started < 1.0
+    redis_server.resume()
+    breaker_reset()
+    assert broker_on.enqueue("after") >= 2
+
+
+def test_the_worker_side_of_the_broker_still_delivers(broker_on):
+    broker_on.enqueue("first")
+    assert broker_on.dequeue() == [(None, b"first")]
+    assert broker_on.dequeue() is None  # an empty queue: the server's 1 s wait, not a client timeout
