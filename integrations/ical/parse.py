@@ -320,21 +320,26 @@ def _rebase(component, window_start: datetime, tz: tzinfo) -> None:
         return  # young enough: nothing to gain
     if freq in ("DAILY", "WEEKLY"):
         step_days = interval * (7 if freq == "WEEKLY" else 1)
-        steps = (target - start_utc).days // step_days - 1
-        new_start = start + timedelta(days=steps * step_days)  # wall-clock arithmetic keeps the local time
+        steps = (target - start_utc).days // step_days
+
+        def moved(n):
+            return start + timedelta(days=n * step_days)  # wall-clock arithmetic keeps the local time
     elif freq in ("MONTHLY", "YEARLY"):
         if start.day > 28:
             return  # the month's length would change which day the rule means
         months = interval * (12 if freq == "YEARLY" else 1)
-        gap = (target.year - start_utc.year) * 12 + (target.month - start_utc.month)
-        steps = gap // months - 1
-        if steps <= 0:
-            return
-        new_start = start + relativedelta(months=steps * months)
+        steps = ((target.year - start_utc.year) * 12 + (target.month - start_utc.month)) // months
+
+        def moved(n):
+            return start + relativedelta(months=n * months)
     else:
         return
+    # the last whole period that still starts before the target (at most two steps back from the estimate)
+    while steps > 0 and _aware(moved(steps), tz).astimezone(UTC) > target:
+        steps -= 1
     if steps <= 0:
         return
+    new_start = moved(steps)
     shift = new_start - start
     component["DTSTART"].dt = new_start
     if component.get("DTEND") is not None:
@@ -427,9 +432,9 @@ def parse_calendar(
         for calendar in calendars:
             counter, events = _calendar_events(calendar, counter, lines)
             total_events += len(events)
-            groups = _groups(events, lines, result, tz)
-            zones = calendar.walk("VTIMEZONE") if any(not _is_single(g) for g in groups) else []
             floating = _floating_zone(calendar, tz)
+            groups = _groups(events, lines, result, tz, floating)
+            zones = calendar.walk("VTIMEZONE") if any(not _is_single(g) for g in groups) else []
             for group in groups:
                 if clock.monotonic() > deadline:
                     raise CalendarError("The calendar took too long to read; it may repeat too often.")
@@ -482,21 +487,24 @@ def _calendar_events(calendar: Calendar, counter: int, lines: _Lines) -> tuple[i
     return counter, events
 
 
-def _groups(events: list[_Event], lines: _Lines, result: Result, tz: tzinfo) -> list[list[_Event]]:
+def _groups(events: list[_Event], lines: _Lines, result: Result, tz: tzinfo, floating: tzinfo) -> list[list[_Event]]:
     """Events grouped into series (one UID); a series with any event that cannot be placed is left out whole,
     since dropping just one part of it (an override, an exclusion) would move busy time."""
     by_uid: dict[str, list[_Event]] = {}
     for position, event in enumerate(events):
         by_uid.setdefault(event.uid or f"\x00{position}", []).append(event)
     groups = []
-    zone_name = getattr(tz, "key", str(tz))
+    if floating is tz:
+        read_in = f"your time zone ({getattr(tz, 'key', str(tz))})"
+    else:  # Google's X-WR-TIMEZONE: floating times mean the calendar's own zone
+        read_in = f"the calendar's time zone ({getattr(floating, 'key', str(floating))})"
     for group in by_uid.values():
         problems = []
         for event in group:
             try:
                 for unknown in _check_event(event):
                     _warn(result, f"{event.name()}{event.where(lines, 'DTSTART')} uses the time zone \"{_clean(unknown, 60)}\", "
-                                  f"which is not known; its times were read in your time zone ({zone_name}).")
+                                  f"which is not known; its times were read in {read_in}.")
             except _Problem as problem:
                 problems.append(event.skipped(lines, problem.reason + ".", problem.prop))
             except Exception:

@@ -203,3 +203,15 @@ def test_subscriptions_of_these_shapes_sync_and_show_what_was_skipped(
         CalendarSource.objects.filter(pk=ids["/daily.ics"]).update(etag="")
         with django_assert_max_num_queries(20):
             assert subscription_sync(source_id=ids["/daily.ics"]) == "synced"
+
+
+def test_an_unknown_zone_in_a_calendar_with_x_wr_timezone_is_read_in_that_zone_and_says_so():
+    day = TODAY + timedelta(days=3)
+    content = (f"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America/New_York\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:Call\r\n"
+               f"DTSTART;TZID=Mars/X:{day:%Y%m%d}T100000\r\nDTEND;TZID=Mars/X:{day:%Y%m%d}T110000\r\n"
+               f"END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    result = parse_calendar(content, kind="busy", tz=ZoneInfo("Asia/Kolkata"), window=WINDOW)
+    start = datetime.combine(day, datetime.min.time().replace(hour=10), tzinfo=ZoneInfo("America/New_York"))
+    assert result.periods == [Interval(start.astimezone(UTC), (start + timedelta(hours=1)).astimezone(UTC))]
+    assert result.warnings == ['The event "Call" (line 6) uses the time zone "Mars/X", which is not known; its '
+                               "times were read in the calendar's time zone (America/New_York)."]
