@@ -96,7 +96,9 @@ def test_a_subscription_to_a_hostile_calendar_records_the_error_and_waits_an_hou
                                                is_subscription=True)
         assert sync_subscription(source.pk) == "failed"
         source.refresh_from_db()
-        assert "only event could not be read" in source.last_error and "(line 8)" in source.last_error
+        # the series' own budget, or under heavy load the whole parse's deadline, stops it
+        assert ("only event could not be read" in source.last_error and "(line 8)" in source.last_error) or (
+            source.last_error == "The calendar took too long to read; it may repeat too often."), source.last_error
         assert source.next_attempt >= timezone.now() + timedelta(minutes=59)
         # the schedule does not queue it, and a queued copy does nothing
         assert subscriptions_refresh_due() == 0
