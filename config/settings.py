@@ -40,10 +40,14 @@ INSTALLED_APPS = [
     "integrations",
     "feeds",
     "links",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    "core.observability.RequestLogMiddleware",
+    "ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.TrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,8 +91,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache (and the token cache, and the task broker) on Redis when REDIS_URL is set.
+# Cache (and the token cache, and the task broker) on Redis when REDIS_URL is set. Without it the cache must
+# still be one that every process and machine shares (token revocation, login limits, OAuth state, throttles):
+# Django's database cache, whose table `migrate` creates (core.apps). Only the development server (DEBUG on,
+# bin/run: one web process) keeps a per-process memory cache.
 REDIS_URL = env_str("REDIS_URL") or ""
+CACHE_TABLE = "core_cache"
 if REDIS_URL:
     # Short socket timeouts and a breaker (core.cache_backends): with Redis down or stuck, a request pays at
     # most one short timeout and falls back (tokens to the database, counters per process), never a 500.
@@ -97,8 +105,16 @@ if REDIS_URL:
         "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.5),
         "BREAKER_SECONDS": env_float("REDIS_RETRY_SECONDS", 2.0),
     }}}
-else:
+elif DEBUG:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "interviews"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "OPTIONS": {"MAX_ENTRIES": env_int("DATABASE_CACHE_MAX_ENTRIES", 100_000)},
+        }
+    }
 
 AUTH_USER_MODEL = "core.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -114,7 +130,38 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or VAR_DIR / "static")
+# whitenoise serves the collected files (admin, the API docs' Swagger assets) with far-future caching.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Behind a proxy / HTTPS (see README "Deploying").
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "://" not in _origin:
+        raise ImproperlyConfigured(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS items need a scheme (https://host), not {_origin!r}"
+        )
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):
+    # The proxy in front sets X-Forwarded-Proto (and must strip any value the client sent).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
+SECURE = env_bool("DJANGO_SECURE", False)
+if SECURE:
+    SECURE_SSL_REDIRECT = True
+    # the probes and the metrics scraper talk plain HTTP to the process itself
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 # Request size caps: JSON bodies and uploads.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
@@ -208,8 +255,10 @@ GOOGLE_REVOKE_URI = env_str("GOOGLE_REVOKE_URI", "https://oauth2.googleapis.com/
 GOOGLE_REDIRECT_URI = env_str("GOOGLE_REDIRECT_URI", f"{PUBLIC_BASE_URL}/api/v1/integrations/google/callback")
 GOOGLE_SYNC_DAYS = env_int("GOOGLE_SYNC_DAYS", 180)
 GOOGLE_API_RETRIES = env_int("GOOGLE_API_RETRIES", 3)
-# Key that encrypts stored refresh tokens (Fernet); derived from SECRET_KEY when unset.
-FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", "") or ""
+# Keys that encrypt stored refresh tokens (Fernet), newest first: the first encrypts, all of them decrypt.
+# FIELD_ENCRYPTION_KEY (one key) is still read; without either, a key is derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", []) or env_list("FIELD_ENCRYPTION_KEY", [])
+FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEYS[0] if FIELD_ENCRYPTION_KEYS else ""
 
 # Background tasks: django-q2 on the database, or on Redis when REDIS_URL is set.
 Q_CLUSTER = {
@@ -221,7 +270,11 @@ Q_CLUSTER = {
     "ack_failures": False,  # a failed task is delivered again (up to max_attempts)
     "catch_up": False,
     "sync": env_bool("Q_SYNC", False),
+    # tasks fetched ahead of the workers: few, so that a stop has little to finish (see ops.worker)
+    "queue_limit": env_int("Q_WORKERS", 2),
 }
+# bin/worker: how long a stop may take to finish the tasks in hand before the rest is killed.
+WORKER_STOP_GRACE_SECONDS = env_int("WORKER_STOP_GRACE_SECONDS", 10)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
     # socket timeouts and the cache's breaker: queueing a task cannot hang a request on a stuck Redis
@@ -229,9 +282,30 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Logs: one JSON object per line on stderr (LOG_FORMAT=text for the plain lines of a terminal).
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "level": env_str("LOG_LEVEL", "INFO")}},
+    "filters": {"request": {"()": "core.observability.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "level": env_str("LOG_LEVEL", "INFO"),
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # the request log line comes from core.observability, with status and duration
+    "loggers": {"django.server": {"level": "WARNING"}, "gunicorn.access": {"level": "WARNING"}},
 }
+
+# Metrics (GET /metrics, Prometheus text): off unless METRICS_TOKEN is set; scrapers send it as a bearer token.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "") or ""

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import errors
+from ops import views as ops_views
 
 handler400 = "core.errors.handler400"
 handler403 = "core.errors.handler403"
@@ -27,6 +28,9 @@ urlpatterns = [
     path("", include("feeds.urls")),
     path("", include("links.page_urls")),
     path("admin/", admin.site.urls),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics_view, name="metrics"),
     # anything else: the JSON 404 (also with DEBUG on, where Django would answer its HTML debug page)
     re_path(r"^(?!admin/)", handler404, name="not-found"),
 ]

@@ -11,6 +11,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from core import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -138,10 +140,12 @@ def exception_handler(exc, context):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, (list, dict)) else "The request failed."
         extra = {}
-        if isinstance(exc, SlotUnavailable) and exc.unavailable:
-            extra["unavailable"] = exc.unavailable
-        if isinstance(exc, SlotUnavailable) and getattr(exc, "session", None) is not None:
-            extra["session"] = exc.session
+        if isinstance(exc, SlotUnavailable):
+            metrics.booking_conflicts_total.inc()
+            if exc.unavailable:
+                extra["unavailable"] = exc.unavailable
+            if getattr(exc, "session", None) is not None:
+                extra["session"] = exc.session
         body = error_body(code, message, **extra)
     return Response(body, status=exc.status_code, headers=headers)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS_ABOVE_CORE = {"slots", "scheduling", "integrations", "feeds", "links", "config"}
+APPS_ABOVE_CORE = {"slots", "scheduling", "integrations", "feeds", "links", "config", "ops"}
 PURE_MODULES = ["core/timezones.py", "slots/intervals.py", "slots/weekly.py", "slots/policy.py", "slots/pools.py",
                 "slots/explain.py", "slots/loops.py"]
 

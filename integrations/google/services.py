@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.models import User
 from integrations.google import client
-from integrations.google.crypto import decrypt, encrypt
+from integrations.google.crypto import Undecryptable, decrypt, encrypt, is_current
 from integrations.models import GoogleConnection, GoogleConnectionStatus
 from scheduling.models import Interview, InterviewStatus
 from slots.intervals import Interval, merge, subtract
@@ -99,7 +99,8 @@ def _tokens(connection: GoogleConnection) -> client.Tokens:
 
 def _keep_tokens(connection: GoogleConnection, creds, before: client.Tokens) -> None:
     after = client.current_tokens(creds, before)
-    if after.access_token != before.access_token or after.refresh_token != before.refresh_token:
+    rotated_key = not (is_current(connection.refresh_token_encrypted) and is_current(connection.access_token_encrypted))
+    if rotated_key or after.access_token != before.access_token or after.refresh_token != before.refresh_token:
         GoogleConnection.objects.filter(pk=connection.pk).update(
             access_token_encrypted=encrypt(after.access_token),
             refresh_token_encrypted=encrypt(after.refresh_token),
@@ -112,8 +113,13 @@ def _mark_broken(connection: GoogleConnection, message: str) -> None:
 
 
 def _call(connection: GoogleConnection, operation):
-    """Run ``operation(credentials)``, keep refreshed tokens, and mark a revoked grant broken."""
-    before = _tokens(connection)
+    """Run ``operation(credentials)``, keep refreshed tokens (re-encrypted under the newest key), and mark a
+    revoked grant, or one that no key decrypts, broken."""
+    try:
+        before = _tokens(connection)
+    except Undecryptable as exc:
+        _mark_broken(connection, str(exc))
+        raise client.GrantRevoked(str(exc)) from exc
     if not before.refresh_token:
         _mark_broken(connection, str(client.GrantRevoked()))
         raise client.GrantRevoked()
@@ -200,7 +206,10 @@ def google_update_calendars(*, connection: GoogleConnection, calendars: list[str
 
 
 def google_disconnect(*, connection: GoogleConnection) -> None:
-    token = decrypt(connection.refresh_token_encrypted)
+    try:
+        token = decrypt(connection.refresh_token_encrypted)
+    except Undecryptable:
+        token = ""  # nothing we can revoke at Google; the local grant goes anyway
     with transaction.atomic():
         BusyPeriod.objects.filter(user_id=connection.user_id, source=BusySource.GOOGLE).delete()
         connection.delete()
