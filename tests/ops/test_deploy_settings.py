@@ -56,9 +56,7 @@ def test_without_redis_production_shares_the_database_cache(tmp_path):
     assert settings_of(tmp_path, 'settings.CACHES["default"]["BACKEND"]') == (
         "django.core.cache.backends.db.DatabaseCache"
     )
-    assert settings_of(tmp_path, 'settings.CACHES["default"]["BACKEND"]', REDIS_URL="redis://127.0.0.1:6379/9") == (
-        "django.core.cache.backends.redis.RedisCache"
-    )
+    assert "Redis" in settings_of(tmp_path, 'settings.CACHES["default"]["BACKEND"]', REDIS_URL="redis://127.0.0.1:6379/9")
     # the development server alone (bin/run, DEBUG on) keeps a memory cache
     assert settings_of(tmp_path, 'settings.CACHES["default"]["BACKEND"]', DJANGO_DEBUG="1").endswith("LocMemCache")
 
