@@ -83,8 +83,8 @@ class RequestLogMiddleware:
         request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id
         ctx = {"request_id": request_id, "user_id": None, "method": request.method, "path": request.path[:500]}
-        # Left set after the answer (Django's own "django.request" line comes after the middleware) and
-        # replaced by the next request; request_started clears it first (core.apps).
+        # Left set after the answer (Django's own "django.request" line comes after the middleware); cleared
+        # when the answer is closed (request_finished, core.apps).
         _context.set(ctx)
         response = self.get_response(request)
         duration = time.perf_counter() - started

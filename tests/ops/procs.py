@@ -52,6 +52,23 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "co
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def live_in_group(pgid: int) -> list[int]:
+    """Processes of a process group that are still running (zombies, which some init processes leave
+    unreaped, do not count)."""
+    live = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == pgid and state not in ("Z", "X"):
+            live.append(int(entry.name))
+    return live
+
+
 def stop_group(process: subprocess.Popen) -> None:
     """Test clean-up: the process and everything it started (its own session) are killed."""
     if process.poll() is None:

@@ -1,0 +1,138 @@
+"""The API under gunicorn (bin/serve, 4 processes) on PostgreSQL + Redis: GET /slots/ and GET /me with 1 and 8
+concurrent clients; requests per second, p50 and p95, and the slots/me ratios. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/serve.py          # or: bin/bench serve
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379/0 \
+    BENCH_SECONDS=5 BENCH_WEB_CONCURRENCY=4 .venv/bin/python bench/serve.py
+
+A fresh database (dropped afterwards) with the data of bench/run.py: a year of availability and busy time for
+a candidate and a panel of three. The slots query asks for four weeks, 60-minute slots on a 30-minute grid.
+Each client opens a connection per request (gunicorn's sync workers close it after each answer).
+"""
+
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+from bench.run import START, drop_database, prepare_database, seed_people, year_of_data  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+PROCESSES = os.environ.get("BENCH_WEB_CONCURRENCY", "4")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load(port: int, path: str, token: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """(requests per second, p50 ms, p95 ms, errors) for ``clients`` loops hitting ``path`` for ``seconds``."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client():
+        mine, bad = [], 0
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    bad += 1
+            except OSError:
+                bad += 1
+            finally:
+                conn.close()
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95 * 1000, errors[0]
+
+
+def main() -> None:
+    where = prepare_database()  # sets DATABASE_URL to a fresh database
+    os.environ["REDIS_URL"] = REDIS_URL
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from core.models import User
+    from core.tokens import token_issue
+
+    call_command("migrate", verbosity=0)
+    people = seed_people([year_of_data(seed) for seed in range(4)])
+    hr = User.objects.create_superuser(email="bench-hr@example.com", password="bench-password-1")
+    token = token_issue(user=hr)
+    end = START + timedelta(days=28)
+    slots = (f"/api/v1/slots/?candidate={people[0].pk}&" + "&".join(f"interviewer={p.pk}" for p in people[1:])
+             + f"&start={START:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}&duration=60&step=30&tz=America/New_York")
+    paths = {"slots": slots, "me": "/api/v1/me"}
+
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": PROCESSES,
+           "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING", "THROTTLE_SLOTS": "", "DATABASE_CONN_MAX_AGE": "60"}
+    server = subprocess.Popen([str(ROOT / "bin" / "serve")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("bin/serve did not come up")
+                time.sleep(0.3)
+        print(f"gunicorn: {PROCESSES} processes; database: {where}; cache and broker: Redis ({REDIS_URL}); "
+              f"machine: {os.cpu_count()} cores; {SECONDS:g} s per case")
+        results = {}
+        for clients in (1, 8):
+            for name, path in paths.items():
+                load(port, path, token, clients, 1.0)  # warm up (connections, token cache)
+                rps, p50, p95, errors = load(port, path, token, clients, SECONDS)
+                results[name, clients] = (rps, p50, p95)
+                note = f", {errors} errors" if errors else ""
+                print(f"{name:>5} c={clients}: {rps:7.1f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms{note}")
+        for clients in (1, 8):
+            (s_rps, s_p50, s_p95), (m_rps, m_p50, m_p95) = results["slots", clients], results["me", clients]
+            print(f"slots/me c={clients}: throughput {s_rps / m_rps:.2f}x, p50 {s_p50 / m_p50:.1f}x, "
+                  f"p95 {s_p95 / m_p95:.1f}x")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        drop_database()
+
+
+if __name__ == "__main__":
+    main()
