@@ -34,6 +34,7 @@ pytestmark = [
 ]
 
 BOOKINGS = 100
+METRICS_TOKEN = "scale-out-metrics-token"
 
 
 def call(base: str, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict]:
@@ -76,7 +77,7 @@ def test_two_servers_and_two_workers_share_everything(tmp_path):
         env = {"DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL, "DJANGO_SECRET_KEY": settings.SECRET_KEY,
                "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "WEB_CONCURRENCY": "2", "Q_WORKERS": "2", "LOG_LEVEL": "WARNING",
                "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
-               "EMAIL_PORT": str(smtp_port), "HOST": "127.0.0.1"}
+               "EMAIL_PORT": str(smtp_port), "HOST": "127.0.0.1", "METRICS_TOKEN": METRICS_TOKEN}
         ports = [free_port(), free_port()]
         processes = [start(tmp_path, f"serve{i}", "serve", {**env, "PORT": str(p)}) for i, p in enumerate(ports)]
         worker_env = {**env, "LOG_LEVEL": "INFO", "LOG_FORMAT": "text"}
@@ -149,6 +150,17 @@ def test_two_servers_and_two_workers_share_everything(tmp_path):
             sent_by = {p: (tmp_path / f"worker{p}.log").read_text().count("Processed 'scheduling.tasks.send_invite'")
                        for p in range(2)}
             assert all(sent_by.values()), sent_by
+
+            # the metrics of each server add up its gunicorn processes: every booking POST sent to it is counted
+            for index, base in enumerate(servers):
+                request = urllib.request.Request(base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    text = response.read().decode()
+                posted = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                             if line.startswith("interviews_http_requests_total{")
+                             and 'view="interviews"' in line and 'method="POST"' in line)
+                assert posted == 10 + BOOKINGS // 2, (index, posted)
+                assert f"interviews_invite_deliveries{{state=\"sent\"}} {float(expected)}" in text
 
             # 4. the periodic schedule fired once although both workers' schedulers ran
             wait_until(lambda: time.monotonic() - workers_started > 40, 45, interval=1, what="two scheduler rounds")
