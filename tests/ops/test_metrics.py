@@ -54,6 +54,13 @@ def test_metrics_refuse_a_wrong_token(settings, header):
     assert response["WWW-Authenticate"] == "Bearer"
 
 
+def test_metrics_answer_a_scraper_by_address(scrape):
+    # Prometheus reaches each process by its address, not the public host name
+    response = Client().get("/metrics", HTTP_HOST="10.0.0.7:8000", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert_error(Client().post("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}"), 405, "method_not_allowed")
+
+
 def test_requests_are_counted_by_view(scrape, candidate_client):
     before = scrape()
     for _ in range(3):

@@ -1,9 +1,14 @@
 """GET /healthz and /readyz: outside /api/v1/, no authentication, the error shape on failure."""
 
+import json
+import subprocess
+import sys
+
 import pytest
 from django.test import Client, override_settings
 
 from tests.conftest import assert_error
+from tests.ops.procs import ROOT, production_env
 
 # Nothing listens on port 1 of the loopback: a Redis there is down.
 DOWN_REDIS = "redis://127.0.0.1:1/0"
@@ -55,7 +60,18 @@ def test_readyz_names_a_broker_that_is_down(settings):
     assert error["failed"] == ["broker"]
 
 
-def test_readyz_names_a_database_that_is_down(settings):
-    # no django_db mark: the database is out of reach, as if it were down
-    error = assert_error(Client().get("/readyz"), 503, "unavailable")
-    assert "database" in error["failed"]
+def test_readyz_names_a_database_that_is_down(tmp_path):
+    # a real app process whose database port is closed (nothing listens on port 1): 503 naming the database
+    # (and the database broker); /healthz still answers
+    code = ("import django, json; django.setup(); from django.test import Client; c = Client();"
+            "r = c.get('/readyz'); h = c.get('/healthz');"
+            "print(json.dumps([r.status_code, r.json(), h.status_code]))")
+    env = production_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:1/nowhere",
+                         DJANGO_ALLOWED_HOSTS="testserver")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    status, body, health = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (status, health) == (503, 200)
+    assert body["error"]["code"] == "unavailable" and "database" in body["error"]["failed"]
+    assert body["error"]["checks"]["database"].startswith("OperationalError")
