@@ -21,6 +21,9 @@ from tests.ops.tasks import runs
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUEUE = "interviews"  # the cluster's queue name (Q_CLUSTER["name"])
+# A stop is bounded by WORKER_STOP_GRACE_SECONDS (10) plus the processes' exit; on an idle machine it takes
+# 1 to 3 seconds (the tasks in hand), on a loaded CI machine more.
+STOP_WITHIN = 12
 BROKERS = ["database", pytest.param("redis", marks=pytest.mark.skipif(
     not settings.REDIS_URL, reason="needs REDIS_URL"))]
 
@@ -76,7 +79,7 @@ def test_the_worker_stops_soon_finishing_the_task_in_hand(tmp_path, kind, how):
         log = (tmp_path / "worker.log").read_text()
         wait_until(lambda: not live_in_group(process.pid), 5, what="every process of the worker to end")
         assert process.returncode == 0, log[-3000:]
-        assert seconds < 8, f"stopping took {seconds:.1f}s"
+        assert seconds < STOP_WITHIN, f"stopping took {seconds:.1f}s"
         # the task in hand was finished, once, and its result saved
         assert runs(tmp_path, "in-hand") == 1
         from django_q.models import Task
@@ -91,7 +94,7 @@ def test_the_worker_stops_soon_finishing_the_task_in_hand(tmp_path, kind, how):
         # the next worker takes the rest; each runs exactly once
         process = start_worker(tmp_path, kind, "worker2.log")
         wait_until(lambda: all(runs(tmp_path, f"later-{i}") for i in range(6)), 30, what="the rest to run")
-        assert stop(process, how) < 8
+        assert stop(process, how) < STOP_WITHIN
         assert [runs(tmp_path, f"later-{i}") for i in range(6)] == [1] * 6
     finally:
         stop_group(process)
@@ -107,7 +110,7 @@ def test_a_stop_that_runs_out_of_time_kills_and_hands_the_task_back(tmp_path, ki
         queue(broker, tmp_path, "long", 60)
         wait_until(lambda: runs(tmp_path, "long", "started"), 30, what="the task to start")
         seconds = stop(process, "group")
-        assert seconds < 6, f"stopping took {seconds:.1f}s"
+        assert seconds < 7, f"stopping took {seconds:.1f}s"  # the grace (2 s) and the exit
         assert runs(tmp_path, "long") == 0
         # no process of the worker is left behind
         wait_until(lambda: not live_in_group(process.pid), 5, what="every process of the worker to end")
@@ -138,14 +141,14 @@ def test_an_invite_being_sent_when_the_stop_comes_is_sent_once(tmp_path, how, hr
     kind = "redis" if settings.REDIS_URL else "database"
     deliveries = list(InviteDelivery.objects.values_list("pk", flat=True))
     assert len(deliveries) == 2 and broker_for(kind).queue_size() >= 2
-    with smtp_sink(accept_delay=2.0) as (port, sink):
+    with smtp_sink(accept_delay=1.0) as (port, sink):
         process = start_worker(tmp_path, kind, "worker.log", Q_WORKERS="1",
                                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                                EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(port))
         try:
             assert sink.receiving.wait(30), (tmp_path / "worker.log").read_text()[-3000:]
             seconds = stop(process, how)  # mid-send: the message is written, the server has not answered
-            assert seconds < 8
+            assert seconds < STOP_WITHIN
             # the one in hand was finished (and any already fetched): each sent invite went out once, none is
             # left half-way; the rest waits for the next worker
             statuses = sorted(InviteDelivery.objects.values_list("status", flat=True))
