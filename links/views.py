@@ -162,8 +162,9 @@ class PublicView(APIView):
             raise Gone("This scheduling link has expired. Please ask the hiring team for a new one.")
         return link
 
-    def zone(self, request, link):
-        body_tz = request.data.get("tz") if isinstance(request.data, dict) else None
+    def zone(self, request, link, *, body: bool = False):
+        """``?tz=`` (or for a booking also ``tz`` in the body), else the link's zone."""
+        body_tz = request.data.get("tz") if body and isinstance(request.data, dict) else None
         raw = request.query_params.get("tz") or (body_tz if isinstance(body_tz, str) else None)
         return parse_zone_param(raw) or link_zone(link)
 
@@ -224,7 +225,7 @@ class PublicBookView(PublicView):
         "PublicBooked", {"interview": PublicInterview})})
     def post(self, request, token):
         link = self.open_link(token)
-        zone = self.zone(request, link)
+        zone = self.zone(request, link, body=True)
         return self._book(request, link, zone)
 
     def _book(self, request, link, zone):
@@ -243,7 +244,7 @@ class PublicRescheduleView(PublicView):
         "PublicRescheduled", {"interview": PublicInterview}))
     def post(self, request, token):
         link = self.open_link(token)
-        zone = self.zone(request, link)
+        zone = self.zone(request, link, body=True)
         interview = link_reschedule(link=link, start=self.start(request, zone), tz=zone)
         return Response({"interview": public_interview(interview, zone, request)})
 

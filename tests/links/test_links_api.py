@@ -404,3 +404,29 @@ def test_public_view_query_count(hr_client, anon_client, candidate, interviewer,
     link = make_link(hr_client, candidate, [interviewer, InterviewerFactory()])
     with django_assert_max_num_queries(10):
         assert anon_client.get(public(link["token"])).status_code == 200
+
+
+def test_hr_listing_query_count(hr_client, candidate, interviewer, both_free, anon_client,
+                                django_assert_max_num_queries):
+    pool = [InterviewerFactory(), InterviewerFactory()]
+    for k in range(6):
+        link = make_link(hr_client, candidate, [interviewer], pool=[p.pk for p in pool] if k % 2 else [])
+        if k == 0:
+            anon_client.post(public(link["token"]) + "/book", {"start": iso(10)}, format="json")
+    with django_assert_max_num_queries(6):
+        r = hr_client.get("/api/v1/scheduling-links/")
+    assert r.status_code == 200 and len(r.json()) == 6
+
+
+def test_public_view_query_count_with_a_pool(hr_client, anon_client, candidate, interviewer, both_free,
+                                             django_assert_max_num_queries):
+    pool = [InterviewerFactory() for _ in range(4)]
+    link = make_link(hr_client, candidate, [interviewer], pool=[p.pk for p in pool], pool_size=2)
+    with django_assert_max_num_queries(10):
+        assert anon_client.get(public(link["token"])).status_code == 200
+
+
+def test_cancel_needs_no_body(hr_client, anon_client, candidate, interviewer, both_free):
+    url = public(make_link(hr_client, candidate, [interviewer])["token"])
+    anon_client.post(url + "/book", {"start": iso(10)}, format="json")
+    assert anon_client.post(url + "/cancel").status_code == 200  # the test client's default: a form body
