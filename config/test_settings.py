@@ -20,6 +20,7 @@ if "OPTIONS" in CACHES["default"]:  # a loaded CI machine is slow, not down (tes
     CACHES["default"]["OPTIONS"] = {**CACHES["default"]["OPTIONS"], "socket_timeout": 3, "socket_connect_timeout": 3}
 # Collected static files are not needed by the tests (whitenoise's manifest storage would want them).
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+WHITENOISE_USE_FINDERS = True  # and whitenoise serves the apps' static files from where they are (the /book/ page)
 DEFAULT_FROM_EMAIL = "interviews@example.com"
 PUBLIC_BASE_URL = "http://testserver"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing directory
