@@ -116,6 +116,10 @@ def main() -> None:
                 time.sleep(0.3)
         print(f"gunicorn: {PROCESSES} processes; database: {where}; cache and broker: Redis ({REDIS_URL}); "
               f"machine: {os.cpu_count()} cores; {SECONDS:g} s per case")
+        first = {}
+        for name, path in paths.items():  # the first answers of a fresh server (URLconf imported in the master)
+            first[name] = load(port, path, token, 1, 0.001)[1]
+        print("first request of a fresh server: " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in first.items()))
         results = {}
         for path in paths.values():  # warm every gunicorn process (imports, zone data, connections, caches)
             load(port, path, token, 8, 3.0)
