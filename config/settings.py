@@ -260,6 +260,10 @@ GOOGLE_API_RETRIES = env_int("GOOGLE_API_RETRIES", 3)
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", []) or env_list("FIELD_ENCRYPTION_KEY", [])
 FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEYS[0] if FIELD_ENCRYPTION_KEYS else ""
 
+# Connected calendars (Google, CalDAV, Microsoft 365): the seconds a booking may wait for their sync, all
+# calls together (one try each, then the booking goes ahead on the last known busy time).
+CALENDAR_BOOKING_BUDGET_SECONDS = float(env_str("CALENDAR_BOOKING_BUDGET_SECONDS", "") or 3.0)
+
 # Background tasks: django-q2 on the database, or on Redis when REDIS_URL is set.
 Q_CLUSTER = {
     "name": "interviews",

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = "Calendar integrations"
+
+    def ready(self) -> None:
+        from core import calendar_providers
+        from integrations.google.services import GoogleProvider
+
+        calendar_providers.register(GoogleProvider())

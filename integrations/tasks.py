@@ -1,5 +1,6 @@
 """django-q2 tasks: thin, take ids, call one service, safe to run twice."""
 
+from core import calendar_providers
 from integrations.services import subscription_sync, subscriptions_refresh_due
 
 
@@ -9,3 +10,8 @@ def sync_subscription(source_id: int) -> str:
 
 def refresh_subscriptions() -> int:
     return subscriptions_refresh_due()
+
+
+def sync_calendar(provider: str, user_id: int) -> str:
+    """A full sync of one connected calendar (left to the worker when a booking could not wait for it)."""
+    return calendar_providers.sync(provider=provider, user_id=user_id)

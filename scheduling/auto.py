@@ -16,7 +16,6 @@ from django_q.tasks import async_task
 from core.errors import SlotUnavailable
 from core.models import User
 from core.timezones import get_zone
-from integrations.google.services import google_sync_before_booking
 from scheduling.models import (
     Interview,
     InterviewRequest,
@@ -25,6 +24,7 @@ from scheduling.models import (
     RequestMode,
     RequestStatus,
 )
+from scheduling.calendar_push import sync_before_booking
 from scheduling.services import interview_book
 from slots.intervals import Interval
 from slots.matcher import find_slots, match
@@ -124,7 +124,7 @@ def _explanation(request: InterviewRequest, now: datetime) -> dict | None:
 def interview_request_try(*, request_id: int) -> str:
     """Book the request if a slot fits now; answers the request's status."""
     pool = [pk for pk in InterviewRequest.objects.filter(pk=request_id).values_list("interviewers", flat=True) if pk]
-    google_sync_before_booking(user_ids=pool)  # network, so before the lock and the transaction
+    sync_before_booking(pool)  # network, so before the lock and the transaction
     now = timezone.now()
     with transaction.atomic():
         request = InterviewRequest.objects.select_for_update().select_related("candidate").filter(pk=request_id).first()

@@ -1,19 +1,49 @@
-"""The seam between bookings and interviewers' connected calendars: after commit, a task per interviewer
-brings their calendar's busy block in line with the interview (insert, move or delete)."""
+"""The seam between bookings and interviewers' connected calendars, through the provider registry only:
+before a booking, a quick sync within the outbound budget; after commit, a task per interviewer and
+provider brings that calendar's busy block in line with the interview (insert, move or delete)."""
 
 from django.db import transaction
 from django_q.tasks import async_task
 
-from integrations.models import GoogleConnection, GoogleConnectionStatus
-from scheduling.models import Interview
+from core import calendar_providers as providers
+from scheduling.models import Interview, InterviewStatus
+
+
+def sync_before_booking(user_ids: list[int]) -> None:
+    """Fresh busy time for these people within the booking budget (network: call outside a transaction)."""
+    providers.sync_before_booking(user_ids=user_ids)
 
 
 def queue_busy_block_sync(interview: Interview, interviewer_ids: list[int]) -> None:
-    connected = GoogleConnection.objects.filter(
-        user_id__in=interviewer_ids, status=GoogleConnectionStatus.ACTIVE
-    ).values_list("user_id", flat=True)
-    for user_id in connected:
+    for name, user_id in providers.connected(interviewer_ids):
         transaction.on_commit(
-            lambda user_id=user_id: async_task("integrations.google.tasks.busy_block_sync", interview.pk, user_id),
+            lambda name=name, user_id=user_id: async_task("scheduling.tasks.push_busy_block", interview.pk, user_id, name),
             robust=True,
         )
+
+
+def busy_block(interview: Interview, user_id: int) -> providers.BusyBlock:
+    active = interview.status == InterviewStatus.SCHEDULED and interview.interviewers.filter(pk=user_id).exists()
+    return providers.BusyBlock(
+        key=providers.block_key(interview.uid, user_id),
+        interview_id=interview.pk,
+        interview_uid=interview.uid,
+        title=interview.display_title,
+        start=interview.start,
+        end=interview.end,
+        sequence=interview.sequence,
+        active=active,
+    )
+
+
+def busy_block_sync(*, interview_id: int, user_id: int, provider: str | None = None) -> str:
+    """Bring the interviewer's calendar (one provider, or every connected one) in line with the interview.
+    Safe to run twice; a transient provider error raises, so the task is tried again later."""
+    interview = Interview.objects.filter(pk=interview_id).first()
+    if interview is None:
+        return "nothing to do"
+    names = [provider] if provider else [name for name, _ in providers.connected([user_id])]
+    if not names:
+        return "nothing to do"
+    block = busy_block(interview, user_id)
+    return ", ".join(providers.busy_block_push(provider=name, user_id=user_id, block=block) for name in names)

@@ -15,8 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict, SlotUnavailable
 from core.models import User
-from integrations.google.services import google_sync_before_booking
-from scheduling.calendar_push import queue_busy_block_sync
+from scheduling.calendar_push import queue_busy_block_sync, sync_before_booking
 from scheduling.models import Interview, InterviewStatus, InviteDelivery, InviteMethod
 from slots.intervals import Interval
 from slots.models import BusyPeriod, BusySource
@@ -72,12 +71,13 @@ def interview_book(
     sync_calendars: bool = True,
 ) -> Interview:
     """Book when the whole interval is free for everyone (409 ``slot_unavailable`` naming who is not).
-    ``sync_calendars`` first refreshes the interviewers' Google free/busy (network: not inside a transaction)."""
+    ``sync_calendars`` first refreshes the interviewers' connected calendars within the outbound budget
+    (network: not inside a transaction)."""
     _check_times(start, duration)
     end = start + duration
     people = [candidate.pk, *(i.pk for i in interviewers)]
     if sync_calendars:
-        google_sync_before_booking(user_ids=people[1:])
+        sync_before_booking(people[1:])
     try:
         with transaction.atomic():
             _lock(people)

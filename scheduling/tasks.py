@@ -5,6 +5,7 @@ from scheduling.auto import (
     interview_requests_try_all,
     interview_requests_try_for_users,
 )
+from scheduling.calendar_push import busy_block_sync
 from scheduling.delivery import invite_send, invites_retry_pending
 
 
@@ -26,3 +27,7 @@ def try_interview_requests_for_users(user_ids: list[int]) -> int:
 
 def try_all_interview_requests() -> int:
     return interview_requests_try_all()
+
+
+def push_busy_block(interview_id: int, user_id: int, provider: str) -> str:
+    return busy_block_sync(interview_id=interview_id, user_id=user_id, provider=provider)

@@ -2,8 +2,10 @@
 
 OAuth with google-auth-oauthlib (PKCE, offline access); Calendar API v3 through google-api-python-client,
 built from the discovery document bundled with the library (no network to build it). Every failure comes
-out as ``GoogleError`` (``permanent`` when trying again cannot help), or ``GrantRevoked`` when the user's
-grant is gone. ``GOOGLE_API_ENDPOINT``, ``GOOGLE_TOKEN_URI`` and ``GOOGLE_AUTH_URI`` point it at an emulator.
+out as ``GoogleError`` (the providers' ``ProviderError``: ``permanent`` when trying again cannot help), or
+``GrantRevoked`` when the user's grant is gone. Every HTTP call has an explicit timeout: the API calls go
+through an ``httplib2.Http(timeout=...)`` (the library's default is the socket's, which can wait for minutes),
+and the caller says how many retries it can afford (none in a request). ``GOOGLE_API_ENDPOINT``, ``GOOGLE_TOKEN_URI`` and ``GOOGLE_AUTH_URI`` point it at an emulator.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import timezone as dt_timezone
 from urllib.parse import urlsplit
 
 import google.auth.exceptions
+import google_auth_httplib2
 import googleapiclient.discovery
 import googleapiclient.errors
 import httplib2
@@ -23,6 +26,8 @@ from django.conf import settings
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 
+from core.calendar_providers import ConnectionBroken, ProviderError
+
 SCOPES = [
     "https://www.googleapis.com/auth/calendar.freebusy",
     "https://www.googleapis.com/auth/calendar.events",
@@ -30,16 +35,13 @@ SCOPES = [
 TIMEOUT_SECONDS = 20
 
 
-class GoogleError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False, status: int | None = None):
-        super().__init__(message)
-        self.permanent = permanent
-        self.status = status
+class GoogleError(ProviderError):
+    pass
 
 
-class GrantRevoked(GoogleError):
+class GrantRevoked(ConnectionBroken, GoogleError):
     def __init__(self, message: str = "Google access was revoked or has expired; connect Google Calendar again."):
-        super().__init__(message, permanent=True)
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -120,18 +122,29 @@ def current_tokens(creds: Credentials, previous: Tokens) -> Tokens:
     return Tokens(creds.token or "", creds.refresh_token or previous.refresh_token, _aware(creds.expiry), previous.scopes)
 
 
-def _service(creds: Credentials):
+@dataclass(frozen=True)
+class Budget:
+    """How long each HTTP call may take (the socket timeout, token refresh included) and how many retries."""
+
+    timeout: float = TIMEOUT_SECONDS
+    retries: int | None = None  # None: settings.GOOGLE_API_RETRIES
+
+
+def _service(creds: Credentials, budget: Budget):
     endpoint = settings.GOOGLE_API_ENDPOINT.rstrip("/") + "/calendar/v3/"
+    # The token refresh goes through the same http, so it has the same timeout.
+    http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=budget.timeout))
     return googleapiclient.discovery.build(
-        "calendar", "v3", credentials=creds, static_discovery=True, cache_discovery=False,
+        "calendar", "v3", http=http, static_discovery=True, cache_discovery=False,
         client_options={"api_endpoint": endpoint},
     )
 
 
-def _execute(request):
+def _execute(request, budget: Budget):
+    retries = settings.GOOGLE_API_RETRIES if budget.retries is None else budget.retries
     try:
         # the client library retries 429 and 5xx itself, with exponential backoff
-        return request.execute(num_retries=settings.GOOGLE_API_RETRIES)
+        return request.execute(num_retries=retries)
     except google.auth.exceptions.RefreshError as exc:
         raise GrantRevoked() from exc
     except googleapiclient.errors.HttpError as exc:
@@ -140,6 +153,8 @@ def _execute(request):
             raise GrantRevoked() from exc
         permanent = status in (400, 403, 404, 410)
         raise GoogleError(f"Google Calendar answered {status}: {exc.reason}", permanent=permanent, status=status) from exc
+    except TimeoutError as exc:  # socket.timeout
+        raise GoogleError("Google Calendar did not answer in time.") from exc
     except (httplib2.HttpLib2Error, OSError, google.auth.exceptions.TransportError) as exc:
         raise GoogleError(f"Google Calendar could not be reached: {type(exc).__name__}") from exc
 
@@ -158,10 +173,11 @@ class FreeBusy:
     errors: dict[str, str]
 
 
-def freebusy(creds: Credentials, calendars: list[str], start: datetime, end: datetime) -> FreeBusy:
+def freebusy(creds: Credentials, calendars: list[str], start: datetime, end: datetime,
+             budget: Budget = Budget()) -> FreeBusy:
     """Busy times per calendar in ``[start, end)`` (at most 90 days: Google's limit), and per-calendar errors."""
     body = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "items": [{"id": c} for c in calendars]}
-    answer = _execute(_service(creds).freebusy().query(body=body))
+    answer = _execute(_service(creds, budget).freebusy().query(body=body), budget)
     busy: dict[str, list[tuple[datetime, datetime]]] = {}
     errors: dict[str, str] = {}
     for calendar_id, info in (answer.get("calendars") or {}).items():
@@ -175,22 +191,23 @@ def freebusy(creds: Credentials, calendars: list[str], start: datetime, end: dat
     return FreeBusy(busy, errors)
 
 
-def event_put(creds: Credentials, calendar_id: str, event: dict) -> str:
+def event_put(creds: Credentials, calendar_id: str, event: dict, budget: Budget = Budget()) -> str:
     """Insert the event with its own id, or update it if that id exists (so a retry never makes two)."""
-    events = _service(creds).events()
+    events = _service(creds, budget).events()
     try:
-        _execute(events.insert(calendarId=calendar_id, body=event, sendUpdates="none"))
+        _execute(events.insert(calendarId=calendar_id, body=event, sendUpdates="none"), budget)
         return "inserted"
     except GoogleError as exc:
         if exc.status != 409:  # 409: an event with this id exists already
             raise
-    _execute(events.update(calendarId=calendar_id, eventId=event["id"], body=event, sendUpdates="none"))
+    _execute(events.update(calendarId=calendar_id, eventId=event["id"], body=event, sendUpdates="none"), budget)
     return "updated"
 
 
-def event_delete(creds: Credentials, calendar_id: str, event_id: str) -> str:
+def event_delete(creds: Credentials, calendar_id: str, event_id: str, budget: Budget = Budget()) -> str:
     try:
-        _execute(_service(creds).events().delete(calendarId=calendar_id, eventId=event_id, sendUpdates="none"))
+        _execute(_service(creds, budget).events().delete(calendarId=calendar_id, eventId=event_id,
+                                                         sendUpdates="none"), budget)
     except GoogleError as exc:
         if exc.status in (404, 410):
             return "already gone"

@@ -1,11 +1,9 @@
 """Google Calendar for interviewers: connecting, free/busy sync into busy periods, and busy blocks.
 
-Busy blocks we write for interviews come back in free/busy answers; our own interviews' times are taken
-out of what Google reports (they are busy anyway, as interview busy periods), so cancelling an interview
-frees its time at once instead of at the next sync.
+``GoogleProvider`` (at the bottom) is this module behind the calendar-provider interface; scheduling never
+imports it. What a sync does with the busy time it read is ``integrations.calendar_store``'s.
 """
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -18,21 +16,20 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from rest_framework.exceptions import ValidationError
 
+from core import calendar_providers as providers
+from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
+from integrations.calendar_store import forget_busy, store_busy
 from integrations.google import client
 from integrations.google.crypto import Undecryptable, decrypt, encrypt, is_current
 from integrations.models import GoogleConnection, GoogleConnectionStatus
-from scheduling.models import Interview, InterviewStatus
-from slots.intervals import Interval, merge, subtract
-from slots.models import BusyPeriod, BusySource
-from slots.services import announce_free_time_changed
+from slots.models import BusySource
 
 logger = logging.getLogger(__name__)
 
 STATE_SALT = "google-oauth-state"
 STATE_MAX_AGE = 600
 MAX_QUERY_SPAN = timedelta(days=90)
-FRESH_BEFORE_BOOKING = timedelta(minutes=5)
 
 
 def _verifier_key(nonce: str) -> str:
@@ -84,7 +81,7 @@ def google_connect_finish(*, code: str, state: str) -> GoogleConnection:
         if not connection.calendars:
             connection.calendars = ["primary"]
             connection.save(update_fields=["calendars"])
-        transaction.on_commit(lambda: async_task("integrations.google.tasks.sync_google", user.pk), robust=True)
+        transaction.on_commit(lambda: GoogleProvider().queue_sync(user.pk), robust=True)
     return connection
 
 
@@ -112,9 +109,15 @@ def _mark_broken(connection: GoogleConnection, message: str) -> None:
     GoogleConnection.objects.filter(pk=connection.pk).update(status=GoogleConnectionStatus.BROKEN, last_error=message)
 
 
-def _call(connection: GoogleConnection, operation):
-    """Run ``operation(credentials)``, keep refreshed tokens (re-encrypted under the newest key), and mark a
-    revoked grant, or one that no key decrypts, broken."""
+def _budget(deadline: Deadline) -> client.Budget:
+    """Each call's socket timeout: what is left of the deadline (at most the client's own); no retries
+    when there is a deadline (a booking is waiting)."""
+    return client.Budget(timeout=deadline.timeout(client.TIMEOUT_SECONDS), retries=None if deadline.retries else 0)
+
+
+def _call(connection: GoogleConnection, operation, deadline: Deadline = NO_DEADLINE):
+    """Run ``operation(credentials, budget)``, keep refreshed tokens (re-encrypted under the newest key), and
+    mark a revoked grant, or one that no key decrypts, broken."""
     try:
         before = _tokens(connection)
     except Undecryptable as exc:
@@ -125,7 +128,7 @@ def _call(connection: GoogleConnection, operation):
         raise client.GrantRevoked()
     creds = client.credentials(before)
     try:
-        return operation(creds)
+        return operation(creds, _budget(deadline))
     except client.GrantRevoked as exc:
         _mark_broken(connection, str(exc))
         raise
@@ -133,12 +136,24 @@ def _call(connection: GoogleConnection, operation):
         _keep_tokens(connection, creds, before)
 
 
-def _own_interviews(user_id: int, start, end) -> list[Interval]:
-    rows = BusyPeriod.objects.filter(user_id=user_id, source=BusySource.INTERVIEW, start__lt=end, end__gt=start)
-    return merge(Interval(s, e) for s, e in rows.values_list("start", "end"))
+def google_read_busy(connection: GoogleConnection, start, end, deadline: Deadline = NO_DEADLINE) -> BusyAnswer:
+    """Free/busy of the connection's calendars in ``[start, end)``, in queries of at most 90 days."""
+    calendars = list(connection.calendars or ["primary"])
+    busy: dict[str, list] = {c: [] for c in calendars}
+    errors: dict[str, str] = {}
+    window = start
+    while window < end:
+        window_end = min(window + MAX_QUERY_SPAN, end)
+        answer = _call(connection, lambda creds, budget, a=window, b=window_end:
+                       client.freebusy(creds, calendars, a, b, budget), deadline)
+        for calendar_id, periods in answer.busy.items():
+            busy.setdefault(calendar_id, []).extend(periods)
+        errors.update(answer.errors)
+        window = window_end
+    return BusyAnswer(busy, errors)
 
 
-def google_sync(*, user_id: int) -> str:
+def google_sync(*, user_id: int, deadline: Deadline = NO_DEADLINE) -> str:
     """Read free/busy for the coming window and make it the user's Google busy periods, per calendar."""
     connection = GoogleConnection.objects.filter(user_id=user_id, status=GoogleConnectionStatus.ACTIVE).first()
     if connection is None:
@@ -146,50 +161,22 @@ def google_sync(*, user_id: int) -> str:
     now = timezone.now()
     start, end = now, now + timedelta(days=settings.GOOGLE_SYNC_DAYS)
     calendars = list(connection.calendars or ["primary"])
-    busy: dict[str, list[Interval]] = {c: [] for c in calendars}
-    errors: dict[str, str] = {}
     try:
-        window = start
-        while window < end:
-            window_end = min(window + MAX_QUERY_SPAN, end)
-            answer = _call(connection, lambda creds, a=window, b=window_end: client.freebusy(creds, calendars, a, b))
-            for calendar_id, periods in answer.busy.items():
-                busy.setdefault(calendar_id, []).extend(Interval(s, e) for s, e in periods)
-            errors.update(answer.errors)
-            window = window_end
-    except client.GoogleError as exc:
+        answer = google_read_busy(connection, start, end, deadline)
+    except providers.ProviderError as exc:
         GoogleConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
         logger.info("Google sync for %s failed: %s", user_id, exc)
-        return "failed"
-    own = _own_interviews(user_id, start, end)
+        return "broken" if isinstance(exc, client.GrantRevoked) else "failed"
+    errors = answer.errors
     with transaction.atomic():
-        for calendar_id in calendars:
-            if calendar_id in errors:
-                continue  # keep what we last knew of a calendar Google could not read now
-            periods = subtract(merge(busy.get(calendar_id, [])), own)
-            BusyPeriod.objects.filter(user_id=user_id, source=BusySource.GOOGLE, external_calendar=calendar_id).delete()
-            BusyPeriod.objects.bulk_create(
-                BusyPeriod(user_id=user_id, start=p.start, end=p.end, source=BusySource.GOOGLE,
-                           external_calendar=calendar_id)
-                for p in periods
-            )
+        store_busy(user_id=user_id, source=BusySource.GOOGLE, calendars=calendars, answer=answer, start=start, end=end)
         GoogleConnection.objects.filter(pk=connection.pk).update(
             last_synced=timezone.now(),
             calendar_errors=errors,
             last_error=("Some calendars could not be read: " + ", ".join(f"{c} ({r})" for c, r in errors.items()))
             if errors else "",
         )
-        announce_free_time_changed([user_id])
     return "synced with errors" if errors else "synced"
-
-
-def google_sync_before_booking(*, user_ids: list[int]) -> None:
-    """Fresh free/busy for interviewers about to be booked; a Google outage never blocks a booking."""
-    stale = GoogleConnection.objects.filter(user_id__in=user_ids, status=GoogleConnectionStatus.ACTIVE).exclude(
-        last_synced__gt=timezone.now() - FRESH_BEFORE_BOOKING
-    )
-    for user_id in stale.values_list("user_id", flat=True):
-        google_sync(user_id=user_id)
 
 
 def google_update_calendars(*, connection: GoogleConnection, calendars: list[str], busy_calendar: str | None) -> GoogleConnection:
@@ -199,9 +186,7 @@ def google_update_calendars(*, connection: GoogleConnection, calendars: list[str
         connection.busy_calendar = busy_calendar
     with transaction.atomic():
         connection.save(update_fields=["calendars", "busy_calendar"])
-        BusyPeriod.objects.filter(user_id=connection.user_id, source=BusySource.GOOGLE,
-                                  external_calendar__in=removed).delete()
-        announce_free_time_changed([connection.user_id])
+        forget_busy(user_id=connection.user_id, source=BusySource.GOOGLE, calendars=list(removed))
     return connection
 
 
@@ -211,48 +196,57 @@ def google_disconnect(*, connection: GoogleConnection) -> None:
     except Undecryptable:
         token = ""  # nothing we can revoke at Google; the local grant goes anyway
     with transaction.atomic():
-        BusyPeriod.objects.filter(user_id=connection.user_id, source=BusySource.GOOGLE).delete()
+        forget_busy(user_id=connection.user_id, source=BusySource.GOOGLE)
         connection.delete()
-        announce_free_time_changed([connection.user_id])
     if token:
         client.revoke(token)
 
 
-def busy_block_id(interview: Interview, user_id: int) -> str:
+def busy_block_id(interview, user_id: int) -> str:
     """Our own event id for an interview's block on one interviewer's calendar (base32hex: 0-9, a-v)."""
-    return "iv" + hashlib.sha256(f"{interview.uid}:{user_id}".encode()).hexdigest()[:40]
+    return providers.block_key(interview.uid, user_id)
 
 
-def busy_block_event(interview: Interview, user_id: int) -> dict:
+def busy_block_event(block: BusyBlock) -> dict:
     return {
-        "id": busy_block_id(interview, user_id),
-        "summary": f"{interview.display_title} (booked)",
-        "start": {"dateTime": interview.start.isoformat(), "timeZone": "UTC"},
-        "end": {"dateTime": interview.end.isoformat(), "timeZone": "UTC"},
+        "id": block.key,
+        "summary": f"{block.title} (booked)",
+        "start": {"dateTime": block.start.isoformat(), "timeZone": "UTC"},
+        "end": {"dateTime": block.end.isoformat(), "timeZone": "UTC"},
         "transparency": "opaque",
         "visibility": "private",
         "reminders": {"useDefault": True},
-        "extendedProperties": {"private": {"interview_id": str(interview.pk), "interview_uid": interview.uid}},
+        "extendedProperties": {"private": {"interview_id": str(block.interview_id), "interview_uid": block.interview_uid}},
     }
 
 
-def busy_block_sync(*, interview_id: int, user_id: int) -> str:
-    """Bring the interviewer's calendar in line with the interview: put the block, or delete it.
-    Safe to run twice; a transient Google error raises, so the task is tried again later."""
-    interview = Interview.objects.filter(pk=interview_id).first()
+def _active(user_id: int) -> GoogleConnection:
     connection = GoogleConnection.objects.filter(user_id=user_id, status=GoogleConnectionStatus.ACTIVE).first()
-    if interview is None or connection is None:
-        return "nothing to do"
-    calendar_id = connection.busy_calendar or "primary"
+    if connection is None:
+        raise client.GoogleError("Google Calendar is not connected.", permanent=True)
+    return connection
+
+
+def _block_call(connection: GoogleConnection, operation) -> str:
     try:
-        if interview.status == InterviewStatus.SCHEDULED and interview.interviewers.filter(pk=user_id).exists():
-            return _call(connection, lambda creds: client.event_put(creds, calendar_id, busy_block_event(interview, user_id)))
-        return _call(connection, lambda creds: client.event_delete(creds, calendar_id, busy_block_id(interview, user_id)))
+        return _call(connection, operation)
     except client.GoogleError as exc:
         GoogleConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
-        if exc.permanent:
-            return "failed"
         raise
+
+
+def google_busy_block_put(*, user_id: int, block: BusyBlock) -> str:
+    connection = _active(user_id)
+    calendar_id = connection.busy_calendar or "primary"
+    return _block_call(connection, lambda creds, budget: client.event_put(creds, calendar_id, busy_block_event(block), budget))
+
+
+def google_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
+    connection = GoogleConnection.objects.filter(user_id=user_id, status=GoogleConnectionStatus.ACTIVE).first()
+    if connection is None:
+        return "nothing to do"
+    calendar_id = connection.busy_calendar or "primary"
+    return _block_call(connection, lambda creds, budget: client.event_delete(creds, calendar_id, block.key, budget))
 
 
 def google_sync_all() -> int:
@@ -260,3 +254,44 @@ def google_sync_all() -> int:
     for user_id in ids:
         async_task("integrations.google.tasks.sync_google", user_id)
     return len(ids)
+
+
+class GoogleProvider(providers.CalendarProvider):
+    name = BusySource.GOOGLE
+    label = "Google Calendar"
+
+    def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
+        return google_connect_finish(code=code, state=state)
+
+    def _connections(self, user_ids):
+        return GoogleConnection.objects.filter(user_id__in=user_ids, status=GoogleConnectionStatus.ACTIVE)
+
+    def connected(self, user_ids):
+        return set(self._connections(user_ids).values_list("user_id", flat=True))
+
+    def stale(self, user_ids, synced_before):
+        return list(self._connections(user_ids).exclude(last_synced__gte=synced_before).values_list("user_id", flat=True))
+
+    def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
+        # Listing needs the calendar.readonly scope, which we do not ask for: the connection's chosen ids.
+        return [CalendarInfo(c, c) for c in (_active(user_id).calendars or ["primary"])]
+
+    def read_busy(self, *, user_id, start, end, deadline=NO_DEADLINE):
+        return google_read_busy(_active(user_id), start, end, deadline)
+
+    def sync(self, *, user_id, deadline=NO_DEADLINE):
+        return google_sync(user_id=user_id, deadline=deadline)
+
+    def put_busy_block(self, *, user_id, block):
+        return google_busy_block_put(user_id=user_id, block=block)
+
+    def delete_busy_block(self, *, user_id, block):
+        return google_busy_block_delete(user_id=user_id, block=block)
+
+    def disconnect(self, *, user_id):
+        connection = GoogleConnection.objects.filter(user_id=user_id).first()
+        if connection is not None:
+            google_disconnect(connection=connection)
+
+    def queue_sync(self, user_id):
+        async_task("integrations.google.tasks.sync_google", user_id)

@@ -6,7 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from integrations.google.crypto import decrypt
-from integrations.google.services import busy_block_id, busy_block_sync, google_sync
+from integrations.google.services import busy_block_id, google_sync
+from scheduling.calendar_push import busy_block_sync
 from integrations.models import GoogleConnection
 from scheduling.models import Interview
 from slots.models import BusyPeriod

@@ -1,0 +1,115 @@
+"""A booking never waits on a slow calendar for more than the budget: one try, then the last known data.
+
+The provider here is Google's real client code against a loopback server that accepts connections and
+never answers (before this budget a booking waited 60 s, the library's socket default, times 3 retries)."""
+
+import time
+from datetime import datetime, timedelta, timezone as dt_timezone
+
+import pytest
+
+from core import calendar_providers
+from integrations.google import client as google_client
+from integrations.google.services import google_sync
+from integrations.models import GoogleConnection
+from slots.models import BusyPeriod
+from tests.integrations.google_emulator import google_emulator
+from tests.integrations.silent_server import silent_server
+from tests.integrations.test_google import connect, rfc
+from tests.scheduling.helpers import at, book, free
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hanging_google(settings, interviewer, interviewer_client, monkeypatch):
+    """A connected interviewer whose Google then stops answering; records the syncs left to the worker."""
+    with google_emulator() as (base, state):
+        settings.GOOGLE_CLIENT_ID = "client-id"
+        settings.GOOGLE_CLIENT_SECRET = "client-secret"
+        settings.GOOGLE_API_ENDPOINT = base
+        settings.GOOGLE_TOKEN_URI = f"{base}/token"
+        settings.GOOGLE_AUTH_URI = f"{base}/auth"
+        settings.GOOGLE_REVOKE_URI = f"{base}/revoke"
+        state.busy["primary"] = [(rfc(at(10)), rfc(at(11)))]
+        connect(interviewer_client, state)
+        assert google_sync(user_id=interviewer.pk) == "synced"  # the last known busy time
+    queued = []
+    monkeypatch.setattr("integrations.google.services.async_task", lambda *args: queued.append(args))
+    with silent_server() as (silent, held):
+        settings.GOOGLE_API_ENDPOINT = silent
+        settings.GOOGLE_TOKEN_URI = f"{silent}/token"
+        settings.CALENDAR_BOOKING_BUDGET_SECONDS = 1.0
+        yield queued, held
+
+
+def _stale(interviewer, *, expired_token=False):
+    update = {"last_synced": None}
+    if expired_token:
+        update["access_token_expiry"] = datetime.now(dt_timezone.utc) - timedelta(minutes=1)
+    GoogleConnection.objects.filter(user=interviewer).update(**update)
+
+
+@pytest.mark.parametrize("expired_token", [False, True], ids=["api call hangs", "token refresh hangs"])
+def test_booking_returns_within_the_budget_on_the_last_known_busy_time(
+        hr_client, candidate, interviewer, hanging_google, expired_token):
+    queued, held = hanging_google
+    free(candidate, 9, 13)
+    free(interviewer, 9, 13)
+    assert BusyPeriod.objects.filter(user=interviewer, source="google").count() == 1
+    _stale(interviewer, expired_token=expired_token)
+    queued.clear()
+
+    started = time.monotonic()
+    taken = book(hr_client, candidate, [interviewer], 10)  # busy in the last known Google data
+    booked = book(hr_client, candidate, [interviewer], 11)
+    elapsed = time.monotonic() - started
+
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "slot_unavailable"
+    assert booked.status_code == 201, booked.content
+    # two bookings, each allowed 1 s for calendars: far below one library timeout (20 s) or the old 60 s
+    assert elapsed < 2 * 1.0 + 2.0, elapsed
+    assert held, "the calls did reach the silent server"
+    # and a full sync is left to the worker each time
+    assert queued == [("integrations.google.tasks.sync_google", interviewer.pk)] * 2
+    connection = GoogleConnection.objects.get(user=interviewer)
+    assert connection.status == "active" and "in time" in connection.last_error
+
+
+def test_no_retries_in_the_request_path(hr_client, candidate, interviewer, settings, interviewer_client, monkeypatch):
+    with google_emulator() as (base, state):
+        settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = "client-id", "client-secret"
+        settings.GOOGLE_API_ENDPOINT, settings.GOOGLE_TOKEN_URI = base, f"{base}/token"
+        settings.GOOGLE_AUTH_URI, settings.GOOGLE_REVOKE_URI = f"{base}/auth", f"{base}/revoke"
+        settings.GOOGLE_API_RETRIES = 1
+        connect(interviewer_client, state)
+        monkeypatch.setattr("integrations.google.services.async_task", lambda *args: None)
+        free(candidate, 9, 13)
+        free(interviewer, 9, 13)
+        _stale(interviewer)
+        state.fail_next = [503] * 5
+        before = len([r for r in state.requests if r[1] == "/calendar/v3/freeBusy"])
+        assert book(hr_client, candidate, [interviewer], 10).status_code == 201
+        assert len([r for r in state.requests if r[1] == "/calendar/v3/freeBusy"]) - before == 1
+        # the worker's sync does retry (the 503 runs out on its second try)
+        state.fail_next = [503]
+        assert google_sync(user_id=interviewer.pk) == "synced"
+
+
+def test_the_worker_sync_has_an_explicit_transport_timeout(interviewer, hanging_google, monkeypatch, settings):
+    monkeypatch.setattr(google_client, "TIMEOUT_SECONDS", 0.5)
+    settings.GOOGLE_API_RETRIES = 0
+    started = time.monotonic()
+    assert google_sync(user_id=interviewer.pk) == "failed"
+    assert time.monotonic() - started < 5  # 0.5 s per call (two 90-day windows at most), never the socket's 60 s
+    assert "in time" in GoogleConnection.objects.get(user=interviewer).last_error
+    assert BusyPeriod.objects.filter(user=interviewer, source="google").count() == 1  # the last good data stays
+
+
+def test_an_exhausted_budget_starts_no_call(interviewer, hanging_google):
+    queued, held = hanging_google
+    _stale(interviewer)
+    queued.clear()
+    results = calendar_providers.sync_before_booking(user_ids=[interviewer.pk], budget=0.0)
+    assert results == {("google", interviewer.pk): "out of time"}
+    assert held == [] and queued == [("integrations.google.tasks.sync_google", interviewer.pk)]
