@@ -263,6 +263,8 @@ FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEYS[0] if FIELD_ENCRYPTION_KEYS else ""
 # Connected calendars (Google, CalDAV, Microsoft 365): the seconds a booking may wait for their sync, all
 # calls together (one try each, then the booking goes ahead on the last known busy time).
 CALENDAR_BOOKING_BUDGET_SECONDS = float(env_str("CALENDAR_BOOKING_BUDGET_SECONDS", "") or 3.0)
+# How far ahead CalDAV and Microsoft 365 busy time is read (Google: GOOGLE_SYNC_DAYS).
+CALENDAR_SYNC_DAYS = env_int("CALENDAR_SYNC_DAYS", 180)
 
 # Background tasks: django-q2 on the database, or on Redis when REDIS_URL is set.
 Q_CLUSTER = {

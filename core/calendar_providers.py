@@ -122,8 +122,8 @@ class CalendarProvider(abc.ABC):
         """Store a new connection (credentials encrypted) after proving they work; answers the connection."""
 
     @abc.abstractmethod
-    def connected(self, user_ids: list[int]) -> set[int]:
-        """Which of these users have a working connection."""
+    def connected(self, user_ids: list[int] | None) -> set[int]:
+        """Which of these users (None: of all users) have a working connection."""
 
     @abc.abstractmethod
     def stale(self, user_ids: list[int], synced_before: datetime) -> list[int]:
@@ -207,9 +207,19 @@ def sync_before_booking(*, user_ids: list[int], budget: float | None = None) -> 
                     logger.exception("Calendar sync (%s) for user %s before a booking failed", provider.name, user_id)
                     result = "failed"
             results[(provider.name, user_id)] = result
-            if result not in ("synced", "synced with errors", "not connected"):
+            if result not in ("synced", "synced with errors", "not connected", "broken"):
                 provider.queue_sync(user_id)
     return results
+
+
+def queue_all_syncs() -> int:
+    """The sync schedule: a full sync of every working connection, each as its own task."""
+    queued = 0
+    for provider in registered():
+        for user_id in sorted(provider.connected(None)):
+            provider.queue_sync(user_id)
+            queued += 1
+    return queued
 
 
 def sync(*, provider: str, user_id: int) -> str:

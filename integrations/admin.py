@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from integrations.models import CalendarSource, GoogleConnection
+from integrations.models import CalDAVConnection, CalendarSource, GoogleConnection
 
 
 @admin.register(CalendarSource)
@@ -36,3 +36,12 @@ class GoogleConnectionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     exclude = ["refresh_token_encrypted", "access_token_encrypted"]
     readonly_fields = ["user", "scopes", "access_token_expiry", "last_synced", "last_error", "calendar_errors", "created"]
+
+
+@admin.register(CalDAVConnection)
+class CalDAVConnectionAdmin(admin.ModelAdmin):
+    list_display = ["user", "url", "username", "status", "last_synced", "last_error"]
+    list_filter = ["status"]
+    exclude = ["password_encrypted"]
+    readonly_fields = ["user", "url", "username", "available_calendars", "last_synced", "last_error",
+                       "calendar_errors", "created"]

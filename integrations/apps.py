@@ -7,6 +7,8 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from core import calendar_providers
+        from integrations.caldav.services import CalDAVProvider
         from integrations.google.services import GoogleProvider
 
         calendar_providers.register(GoogleProvider())
+        calendar_providers.register(CalDAVProvider())

@@ -30,7 +30,7 @@ def store_busy(*, user_id: int, source: str, calendars: list[str], answer: BusyA
         periods = subtract(merge(p for p in read if p.start < p.end), own)
         BusyPeriod.objects.filter(user_id=user_id, source=source, external_calendar=calendar_id).delete()
         BusyPeriod.objects.bulk_create(
-            BusyPeriod(user_id=user_id, start=p.start, end=p.end, source=source, external_calendar=calendar_id[:255])
+            BusyPeriod(user_id=user_id, start=p.start, end=p.end, source=source, external_calendar=calendar_id)
             for p in periods
         )
     announce_free_time_changed([user_id])

@@ -58,3 +58,27 @@ class GoogleConnection(models.Model):
 
     def __str__(self) -> str:
         return f"Google Calendar of {self.user_id} ({self.status})"
+
+
+ConnectionStatus = GoogleConnectionStatus  # every connected calendar is "active" or "broken"
+
+
+class CalDAVConnection(models.Model):
+    """An interviewer's CalDAV account (iCloud, Fastmail, Nextcloud...). The app password is stored encrypted."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="caldav")
+    url = models.URLField(max_length=2048)
+    username = models.CharField(max_length=255)
+    password_encrypted = models.TextField()
+    available_calendars = models.JSONField(default=list, help_text="[{id, name}] found when connecting")
+    calendars = models.JSONField(default=list, help_text="Calendar URLs whose busy time is read")
+    busy_calendar = models.CharField(max_length=2048, blank=True, help_text="Calendar URL where busy blocks go")
+    status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE)
+    last_synced = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    calendar_errors = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"CalDAV calendar of {self.user_id} ({self.status})"
+

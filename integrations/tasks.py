@@ -15,3 +15,7 @@ def refresh_subscriptions() -> int:
 def sync_calendar(provider: str, user_id: int) -> str:
     """A full sync of one connected calendar (left to the worker when a booking could not wait for it)."""
     return calendar_providers.sync(provider=provider, user_id=user_id)
+
+
+def sync_all_calendars() -> int:
+    return calendar_providers.queue_all_syncs()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from integrations import views
+from integrations.caldav import views as caldav_views
 from integrations.google import views as google_views
 
 urlpatterns = [
@@ -14,4 +15,9 @@ urlpatterns += [
     path("integrations/google/callback", google_views.CallbackView.as_view(), name="google-callback"),
     path("integrations/google/sync", google_views.SyncView.as_view(), name="google-sync"),
     path("integrations/google", google_views.ConnectionView.as_view(), name="google"),
+]
+
+urlpatterns += [
+    path("integrations/caldav/sync", caldav_views.CalDAVSyncView.as_view(), name="caldav-sync"),
+    path("integrations/caldav", caldav_views.CalDAVView.as_view(), name="caldav"),
 ]

@@ -61,6 +61,7 @@ class BusySource(models.TextChoices):
     INTERVIEW = "interview", "Interview"
     ICAL = "ical", "Imported iCal"
     GOOGLE = "google", "Google Calendar"
+    CALDAV = "caldav", "CalDAV calendar"
     MANUAL = "manual", "Entered by hand"
 
 
@@ -77,8 +78,8 @@ class BusyPeriod(models.Model):
     import_source = models.ForeignKey(
         "integrations.CalendarSource", null=True, blank=True, on_delete=models.CASCADE, related_name="busy_periods"
     )
-    # For Google: which calendar of the connection produced it.
-    external_calendar = models.CharField(max_length=255, blank=True)
+    # For connected calendars: which calendar of the connection produced it (an id, URL or mailbox).
+    external_calendar = models.CharField(max_length=2048, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

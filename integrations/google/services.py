@@ -264,7 +264,8 @@ class GoogleProvider(providers.CalendarProvider):
         return google_connect_finish(code=code, state=state)
 
     def _connections(self, user_ids):
-        return GoogleConnection.objects.filter(user_id__in=user_ids, status=GoogleConnectionStatus.ACTIVE)
+        rows = GoogleConnection.objects.filter(status=GoogleConnectionStatus.ACTIVE)
+        return rows if user_ids is None else rows.filter(user_id__in=user_ids)
 
     def connected(self, user_ids):
         return set(self._connections(user_ids).values_list("user_id", flat=True))

@@ -1,0 +1,230 @@
+"""The adapter around the ``caldav`` library: the only module that talks CalDAV.
+
+Every request goes through ``_Client``: its URL must pass the iCal import rules (http(s), no user info,
+every address the host resolves to public unless settings allow it: ``integrations.ical.fetch``), it is
+never redirected (a redirect could point inside our network), and its timeout is what is left of the
+caller's deadline. Busy time comes from a calendar-query with a time range, asking the server to expand
+recurrences; the iCal parser expands whatever the server left unexpanded (recurring-ical-events), and
+leaves out TRANSPARENT and cancelled occurrences. Every failure comes out as ``CalDAVError`` (a
+``ProviderError``), or ``PasswordRejected`` when the server refuses the user name or app password.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from datetime import timezone as dt_timezone
+from urllib.parse import urljoin
+
+import caldav
+import requests
+from caldav.lib import error as dav_error
+from icalendar import Calendar, Event
+
+from core.calendar_providers import (
+    NO_DEADLINE,
+    BusyAnswer,
+    BusyBlock,
+    CalendarInfo,
+    ConnectionBroken,
+    Deadline,
+    ProviderError,
+)
+from integrations.ical import fetch as ical_fetch
+from integrations.ical.parse import CalendarError, Limits, parse_calendar
+from slots.intervals import Interval
+
+TIMEOUT_SECONDS = 15
+PRODID = "-//Interview scheduling//busy blocks//EN"
+
+
+class CalDAVError(ProviderError):
+    pass
+
+
+class PasswordRejected(ConnectionBroken, CalDAVError):
+    def __init__(self, message: str = "The CalDAV server refused the user name or app password; "
+                                      "connect again with a new app password."):
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Account:
+    url: str
+    username: str
+    password: str
+
+
+class _Client(caldav.DAVClient):
+    """A DAVClient whose every request is vetted, never redirected, and bounded by the deadline."""
+
+    def __init__(self, account: Account, policy: ical_fetch.Policy, deadline: Deadline):
+        super().__init__(url=account.url, username=account.username, password=account.password,
+                         timeout=deadline.timeout(TIMEOUT_SECONDS))
+        self.last_status: int | None = None
+        send = self.session.request
+
+        def vetted_request(method, url, **kwargs):
+            _vet(url, policy)
+            kwargs["timeout"] = deadline.timeout(TIMEOUT_SECONDS)
+            kwargs["allow_redirects"] = False
+            response = send(method, url, **kwargs)
+            self.last_status = response.status_code
+            if response.is_redirect:
+                raise CalDAVError(f"The CalDAV server redirected to {response.headers.get('Location', '?')[:200]}; "
+                                  "use that address.", permanent=True)
+            return response
+
+        self.session.request = vetted_request
+
+
+def _vet(url: str, policy: ical_fetch.Policy) -> None:
+    try:
+        _, host, port, _ = ical_fetch.check_url(url)
+        ical_fetch.vetted_address(host, port, policy)
+    except ical_fetch.FetchError as exc:
+        raise CalDAVError(str(exc).replace("calendar URL", "CalDAV URL"), permanent=exc.permanent) from None
+
+
+@contextmanager
+def _errors(client: _Client | None = None):
+    try:
+        yield
+    except ProviderError:
+        raise
+    except dav_error.AuthorizationError:
+        if client is not None and client.last_status == 403:
+            raise CalDAVError("The CalDAV server does not allow this (403).", permanent=True, status=403) from None
+        raise PasswordRejected() from None
+    except dav_error.NotFoundError:
+        raise CalDAVError("The CalDAV server has no such calendar (404).", permanent=True, status=404) from None
+    except requests.Timeout:
+        raise CalDAVError("The CalDAV server did not answer in time.") from None
+    except requests.RequestException as exc:
+        raise CalDAVError(f"The CalDAV server could not be reached: {type(exc).__name__}.") from None
+    except dav_error.DAVError as exc:
+        raise CalDAVError(f"The CalDAV server answered with an error: {str(exc)[:200]}") from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:  # lxml and odd answers
+        raise CalDAVError(f"The CalDAV server's answer could not be read: {type(exc).__name__}.") from None
+
+
+def _client(account: Account, policy: ical_fetch.Policy, deadline: Deadline) -> _Client:
+    _vet(account.url, policy)
+    with _errors():
+        return _Client(account, policy, deadline)
+
+
+def discover(account: Account, policy: ical_fetch.Policy, deadline: Deadline = NO_DEADLINE) -> list[CalendarInfo]:
+    """Log in and list the account's calendars that hold events (proves the credentials work)."""
+    client = _client(account, policy, deadline)
+    with _errors(client):
+        found = []
+        for calendar in client.principal().calendars():
+            try:
+                components = calendar.get_supported_components()
+            except dav_error.DAVError:
+                components = ["VEVENT"]
+            if components and "VEVENT" not in components:
+                continue
+            found.append(CalendarInfo(str(calendar.url), calendar.name or str(calendar.url)))
+        return found
+
+
+def read_busy(account: Account, calendar_urls: list[str], start: datetime, end: datetime, *, tz: tzinfo,
+              policy: ical_fetch.Policy, limits: Limits, deadline: Deadline = NO_DEADLINE,
+              server_expand: bool = True) -> BusyAnswer:
+    """Busy time per calendar in ``[start, end)``; a calendar that cannot be read is an error, not empty."""
+    client = _client(account, policy, deadline)
+    window = Interval(start, end)
+    busy: dict[str, list[tuple[datetime, datetime]]] = {}
+    errors: dict[str, str] = {}
+    for url in calendar_urls:
+        try:
+            with _errors(client):
+                calendar = client.calendar(url=url)
+                if server_expand:
+                    try:
+                        objects = calendar.search(start=start, end=end, event=True, expand="server",
+                                                  split_expanded=False)
+                    except dav_error.ReportError:  # the server will not expand: the parser does
+                        objects = calendar.search(start=start, end=end, event=True)
+                else:
+                    objects = calendar.search(start=start, end=end, event=True)
+                periods: list[Interval] = []
+                for found in objects:
+                    periods += parse_calendar(_bytes(found.data), kind="busy", tz=tz, window=window, limits=limits)
+            busy[url] = [(p.start, p.end) for p in periods]
+        except PasswordRejected:
+            raise
+        except CalDAVError as exc:
+            if not exc.permanent:
+                raise  # the server is down or slow: the whole read failed
+            errors[url] = str(exc)
+        except CalendarError as exc:
+            errors[url] = str(exc)
+    return BusyAnswer(busy, errors)
+
+
+def _bytes(data) -> bytes:
+    return data.encode() if isinstance(data, str) else bytes(data)
+
+
+def busy_block_ical(block: BusyBlock) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", block_uid(block))
+    event.add("dtstamp", datetime.now(dt_timezone.utc))
+    event.add("dtstart", block.start.astimezone(dt_timezone.utc))
+    event.add("dtend", block.end.astimezone(dt_timezone.utc))
+    event.add("sequence", block.sequence)
+    event.add("summary", f"{block.title} (booked)")
+    event.add("class", "PRIVATE")
+    event.add("transp", "OPAQUE")
+    event.add("status", "CONFIRMED")
+    event.add("x-interview-id", str(block.interview_id))
+    event.add("x-interview-uid", block.interview_uid)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def block_uid(block: BusyBlock) -> str:
+    return f"{block.key}@interviews"
+
+
+def _block_url(calendar_url: str, block: BusyBlock) -> str:
+    base = calendar_url if calendar_url.endswith("/") else calendar_url + "/"
+    return urljoin(base, f"{block.key}.ics")
+
+
+def put_block(account: Account, calendar_url: str, block: BusyBlock, *, policy: ical_fetch.Policy,
+              deadline: Deadline = NO_DEADLINE) -> str:
+    """PUT the block at its own URL (named by its stable key): a retry or a reschedule overwrites it."""
+    client = _client(account, policy, deadline)
+    with _errors(client):
+        response = client.put(_block_url(calendar_url, block), busy_block_ical(block),
+                              {"Content-Type": 'text/calendar; charset="utf-8"'})
+    if response.status == 201:
+        return "inserted"
+    if response.status in (200, 204):
+        return "updated"
+    raise CalDAVError(f"The CalDAV server answered {response.status} to the busy block.",
+                      permanent=400 <= response.status < 500 and response.status not in (408, 409, 423, 429),
+                      status=response.status)
+
+
+def delete_block(account: Account, calendar_url: str, block: BusyBlock, *, policy: ical_fetch.Policy,
+                 deadline: Deadline = NO_DEADLINE) -> str:
+    client = _client(account, policy, deadline)
+    with _errors(client):
+        response = client.delete(_block_url(calendar_url, block))
+    if response.status in (404, 410):
+        return "already gone"
+    if response.status in (200, 204):
+        return "deleted"
+    raise CalDAVError(f"The CalDAV server answered {response.status} to deleting the busy block.",
+                      permanent=400 <= response.status < 500 and response.status not in (408, 409, 423, 429),
+                      status=response.status)
+
