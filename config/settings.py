@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served from here: no CDN needed
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SECURITY": [{"tokenAuth": []}],
+    # Google and CalDAV connections share one status (active/broken)
+    "ENUM_NAME_OVERRIDES": {"ConnectionStatusEnum": "integrations.models.ConnectionStatus"},
 }
 
 # Auth tokens
