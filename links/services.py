@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from core.errors import Conflict, SlotUnavailable
 from core.models import User
-from integrations.google.services import google_sync_before_booking
 from links.errors import Gone
 from links.models import LinkStatus, SchedulingLink
 from links.selectors import (
@@ -24,6 +23,7 @@ from links.selectors import (
     weekly_load,
 )
 from links.tokens import hash_link_token, link_token
+from scheduling.calendar_push import sync_before_booking
 from scheduling.models import Interview
 from scheduling.services import interview_book, interview_cancel, interview_reschedule
 from slots.intervals import Interval
@@ -118,7 +118,7 @@ def _people_ids(link: SchedulingLink) -> list[int]:
 def link_book(*, link: SchedulingLink, start: datetime, tz: tzinfo) -> Interview:
     """Book the link's interview at ``start`` (409 ``slot_unavailable`` when taken meanwhile, ``conflict``
     when the link already has one)."""
-    google_sync_before_booking(user_ids=_people_ids(link))  # network: before the locks and the transaction
+    sync_before_booking(_people_ids(link))  # network, within the outbound budget: before the locks and the transaction
     with transaction.atomic():
         link = _locked(link.pk)
         if booked_interview(link) is not None:
