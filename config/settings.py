@@ -265,6 +265,14 @@ FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEYS[0] if FIELD_ENCRYPTION_KEYS else ""
 # Connected calendars (Google, CalDAV, Microsoft 365): the seconds a booking may wait for their sync, all
 # calls together (one try each, then the booking goes ahead on the last known busy time).
 CALENDAR_BOOKING_BUDGET_SECONDS = float(env_str("CALENDAR_BOOKING_BUDGET_SECONDS", "") or 3.0)
+# Microsoft 365 (Outlook): an app registration's id and secret; the redirect URI registered with it.
+MICROSOFT_CLIENT_ID = env_str("MICROSOFT_CLIENT_ID", "") or ""
+MICROSOFT_CLIENT_SECRET = env_str("MICROSOFT_CLIENT_SECRET", "") or ""
+MICROSOFT_TENANT = env_str("MICROSOFT_TENANT", "common") or "common"
+MICROSOFT_AUTHORITY = env_str("MICROSOFT_AUTHORITY", "https://login.microsoftonline.com") or ""
+MICROSOFT_GRAPH_ENDPOINT = env_str("MICROSOFT_GRAPH_ENDPOINT", "https://graph.microsoft.com/v1.0") or ""
+MICROSOFT_REDIRECT_URI = env_str("MICROSOFT_REDIRECT_URI", f"{PUBLIC_BASE_URL}/api/v1/integrations/microsoft/callback")
+MICROSOFT_API_RETRIES = env_int("MICROSOFT_API_RETRIES", 2)  # the worker's retries of 429/5xx (after Retry-After)
 # How far ahead CalDAV and Microsoft 365 busy time is read (Google: GOOGLE_SYNC_DAYS).
 CALENDAR_SYNC_DAYS = env_int("CALENDAR_SYNC_DAYS", 180)
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from integrations.models import CalDAVConnection, CalendarSource, GoogleConnection
+from integrations.models import CalDAVConnection, CalendarSource, GoogleConnection, MicrosoftConnection
 
 
 @admin.register(CalendarSource)
@@ -45,3 +45,11 @@ class CalDAVConnectionAdmin(admin.ModelAdmin):
     exclude = ["password_encrypted"]
     readonly_fields = ["user", "url", "username", "available_calendars", "last_synced", "last_error",
                        "calendar_errors", "created"]
+
+
+@admin.register(MicrosoftConnection)
+class MicrosoftConnectionAdmin(admin.ModelAdmin):
+    list_display = ["user", "mailbox", "status", "last_synced", "last_error"]
+    list_filter = ["status"]
+    exclude = ["refresh_token_encrypted", "access_token_encrypted"]
+    readonly_fields = ["user", "mailbox", "scopes", "access_token_expiry", "last_synced", "last_error", "created"]

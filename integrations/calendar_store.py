@@ -26,7 +26,8 @@ def store_busy(*, user_id: int, source: str, calendars: list[str], answer: BusyA
     for calendar_id in calendars:
         if calendar_id in answer.errors:
             continue
-        read = [Interval(max(s, start), min(e, end)) for s, e in answer.busy.get(calendar_id, []) if s < end and e > start]
+        read = [Interval(max(s, start), min(e, end))
+                for s, e in answer.busy.get(calendar_id, []) if s < end and e > start]
         periods = subtract(merge(p for p in read if p.start < p.end), own)
         BusyPeriod.objects.filter(user_id=user_id, source=source, external_calendar=calendar_id).delete()
         BusyPeriod.objects.bulk_create(

@@ -82,3 +82,32 @@ class CalDAVConnection(models.Model):
     def __str__(self) -> str:
         return f"CalDAV calendar of {self.user_id} ({self.status})"
 
+
+
+class MicrosoftConnection(models.Model):
+    """An interviewer's Microsoft 365 grant. The tokens are stored encrypted."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="microsoft")
+    refresh_token_encrypted = models.TextField()
+    access_token_encrypted = models.TextField(blank=True)
+    access_token_expiry = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list)
+    mailbox = models.CharField(max_length=255, help_text="Whose free/busy is read (the signed-in account)")
+    status = models.CharField(max_length=16, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE)
+    last_synced = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Microsoft 365 calendar of {self.user_id} ({self.status})"
+
+
+class MicrosoftEvent(models.Model):
+    """The Graph id of a busy block we made (Graph chooses event ids), by our block key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    event_id = models.CharField(max_length=512)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="microsoft_event_unique_key")]

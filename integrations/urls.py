@@ -3,6 +3,7 @@ from django.urls import path
 from integrations import views
 from integrations.caldav import views as caldav_views
 from integrations.google import views as google_views
+from integrations.microsoft import views as microsoft_views
 
 urlpatterns = [
     path("calendars/import/", views.CalendarImportView.as_view(), name="calendar-import"),
@@ -20,4 +21,11 @@ urlpatterns += [
 urlpatterns += [
     path("integrations/caldav/sync", caldav_views.CalDAVSyncView.as_view(), name="caldav-sync"),
     path("integrations/caldav", caldav_views.CalDAVView.as_view(), name="caldav"),
+]
+
+urlpatterns += [
+    path("integrations/microsoft/authorize", microsoft_views.MicrosoftAuthorizeView.as_view(), name="microsoft-authorize"),
+    path("integrations/microsoft/callback", microsoft_views.MicrosoftCallbackView.as_view(), name="microsoft-callback"),
+    path("integrations/microsoft/sync", microsoft_views.MicrosoftSyncView.as_view(), name="microsoft-sync"),
+    path("integrations/microsoft", microsoft_views.MicrosoftConnectionView.as_view(), name="microsoft"),
 ]

@@ -62,6 +62,7 @@ class BusySource(models.TextChoices):
     ICAL = "ical", "Imported iCal"
     GOOGLE = "google", "Google Calendar"
     CALDAV = "caldav", "CalDAV calendar"
+    MICROSOFT = "microsoft", "Microsoft 365 calendar"
     MANUAL = "manual", "Entered by hand"
 
 

@@ -195,7 +195,8 @@ class CalDAVProvider(providers.CalendarProvider):
         return set(self._connections(user_ids).values_list("user_id", flat=True))
 
     def stale(self, user_ids, synced_before):
-        return list(self._connections(user_ids).exclude(last_synced__gte=synced_before).values_list("user_id", flat=True))
+        rows = self._connections(user_ids).exclude(last_synced__gte=synced_before)
+        return list(rows.values_list("user_id", flat=True))
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         connection = CalDAVConnection.objects.get(user_id=user_id)

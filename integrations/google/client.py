@@ -5,7 +5,8 @@ built from the discovery document bundled with the library (no network to build 
 out as ``GoogleError`` (the providers' ``ProviderError``: ``permanent`` when trying again cannot help), or
 ``GrantRevoked`` when the user's grant is gone. Every HTTP call has an explicit timeout: the API calls go
 through an ``httplib2.Http(timeout=...)`` (the library's default is the socket's, which can wait for minutes),
-and the caller says how many retries it can afford (none in a request). ``GOOGLE_API_ENDPOINT``, ``GOOGLE_TOKEN_URI`` and ``GOOGLE_AUTH_URI`` point it at an emulator.
+and the caller says how many retries it can afford (none in a request). ``GOOGLE_API_ENDPOINT``,
+``GOOGLE_TOKEN_URI`` and ``GOOGLE_AUTH_URI`` point it at an emulator.
 """
 
 from __future__ import annotations

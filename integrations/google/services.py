@@ -216,7 +216,9 @@ def busy_block_event(block: BusyBlock) -> dict:
         "transparency": "opaque",
         "visibility": "private",
         "reminders": {"useDefault": True},
-        "extendedProperties": {"private": {"interview_id": str(block.interview_id), "interview_uid": block.interview_uid}},
+        "extendedProperties": {
+            "private": {"interview_id": str(block.interview_id), "interview_uid": block.interview_uid},
+        },
     }
 
 
@@ -238,7 +240,8 @@ def _block_call(connection: GoogleConnection, operation) -> str:
 def google_busy_block_put(*, user_id: int, block: BusyBlock) -> str:
     connection = _active(user_id)
     calendar_id = connection.busy_calendar or "primary"
-    return _block_call(connection, lambda creds, budget: client.event_put(creds, calendar_id, busy_block_event(block), budget))
+    event = busy_block_event(block)
+    return _block_call(connection, lambda creds, budget: client.event_put(creds, calendar_id, event, budget))
 
 
 def google_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
@@ -271,7 +274,8 @@ class GoogleProvider(providers.CalendarProvider):
         return set(self._connections(user_ids).values_list("user_id", flat=True))
 
     def stale(self, user_ids, synced_before):
-        return list(self._connections(user_ids).exclude(last_synced__gte=synced_before).values_list("user_id", flat=True))
+        rows = self._connections(user_ids).exclude(last_synced__gte=synced_before)
+        return list(rows.values_list("user_id", flat=True))
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         # Listing needs the calendar.readonly scope, which we do not ask for: the connection's chosen ids.

@@ -1,0 +1,244 @@
+"""Microsoft 365 / Outlook calendars for interviewers: connecting with msal, free/busy sync into busy
+periods, and busy blocks through Graph.
+
+``MicrosoftProvider`` (at the bottom) is this module behind the calendar-provider interface. Tokens are
+stored encrypted and never shown. A refresh token that no longer works marks the connection broken; its
+last good busy time is kept until the user connects again or disconnects.
+"""
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+from rest_framework.exceptions import ValidationError
+
+from core import calendar_providers as providers
+from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
+from core.models import User
+from integrations.calendar_store import forget_busy, store_busy
+from integrations.google.crypto import decrypt, encrypt
+from integrations.microsoft import client
+from integrations.models import ConnectionStatus, MicrosoftConnection, MicrosoftEvent
+from slots.models import BusySource
+
+logger = logging.getLogger(__name__)
+
+STATE_SALT = "microsoft-oauth-state"
+STATE_MAX_AGE = 600
+
+
+def _flow_key(nonce: str) -> str:
+    return f"microsoft:flow:{nonce}"
+
+
+def microsoft_connect_start(*, user: User) -> str:
+    """The consent URL. Its ``state`` is signed and names the user; msal's flow (PKCE verifier) stays here."""
+    nonce = secrets.token_urlsafe(16)
+    state = signing.dumps({"u": user.pk, "n": nonce}, salt=STATE_SALT)
+    flow = client.start_flow(state)
+    cache.set(_flow_key(nonce), flow, STATE_MAX_AGE)
+    return flow["auth_uri"]
+
+
+def _user_and_flow(state: str) -> tuple[User, dict]:
+    try:
+        data = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise ValidationError({"state": ["The connection request expired; start again."]}) from None
+    except signing.BadSignature:
+        raise ValidationError({"state": ["The state is not valid."]}) from None
+    flow = cache.get(_flow_key(data["n"]))
+    cache.delete(_flow_key(data["n"]))  # one use only
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    if user is None or flow is None:
+        raise ValidationError({"state": ["The connection request was already used or has expired; start again."]})
+    return user, flow
+
+
+def microsoft_connect_finish(*, code: str, state: str) -> MicrosoftConnection:
+    user, flow = _user_and_flow(state)
+    try:
+        tokens = client.finish_flow(flow, {"code": code, "state": state})
+    except client.MicrosoftError as exc:
+        raise ValidationError({"code": [str(exc)]}) from None
+    if not tokens.mailbox:
+        raise ValidationError({"code": ["Microsoft did not say which mailbox this is; connect again."]})
+    with transaction.atomic():
+        connection, _ = MicrosoftConnection.objects.update_or_create(
+            user=user,
+            defaults={
+                "refresh_token_encrypted": encrypt(tokens.refresh_token),
+                "access_token_encrypted": encrypt(tokens.access_token),
+                "access_token_expiry": tokens.expiry,
+                "scopes": tokens.scopes,
+                "mailbox": tokens.mailbox,
+                "status": ConnectionStatus.ACTIVE,
+                "last_error": "",
+            },
+        )
+        transaction.on_commit(lambda: MicrosoftProvider().queue_sync(user.pk), robust=True)
+    return connection
+
+
+def _mark_broken(connection: MicrosoftConnection, message: str) -> None:
+    MicrosoftConnection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.BROKEN, last_error=message)
+
+
+def _call(connection: MicrosoftConnection, operation, deadline: Deadline = NO_DEADLINE):
+    """Run ``operation(session)``, keep refreshed tokens, and mark a revoked grant broken."""
+    before = client.Tokens(
+        access_token=decrypt(connection.access_token_encrypted),
+        refresh_token=decrypt(connection.refresh_token_encrypted),
+        expiry=connection.access_token_expiry,
+        scopes=list(connection.scopes or client.SCOPES),
+        mailbox=connection.mailbox,
+    )
+    if not before.refresh_token:
+        _mark_broken(connection, str(client.GrantRevoked()))
+        raise client.GrantRevoked()
+    session = client.Session(before, deadline)
+    try:
+        return operation(session)
+    except client.GrantRevoked as exc:
+        _mark_broken(connection, str(exc))
+        raise
+    finally:
+        after = session.tokens
+        if (after.access_token, after.refresh_token) != (before.access_token, before.refresh_token):
+            MicrosoftConnection.objects.filter(pk=connection.pk).update(
+                access_token_encrypted=encrypt(after.access_token),
+                refresh_token_encrypted=encrypt(after.refresh_token),
+                access_token_expiry=after.expiry,
+            )
+
+
+def microsoft_read_busy(connection: MicrosoftConnection, start, end, deadline: Deadline = NO_DEADLINE) -> BusyAnswer:
+    busy = _call(connection, lambda session: client.schedule(session, connection.mailbox, start, end), deadline)
+    return BusyAnswer({connection.mailbox: busy}, {})
+
+
+def microsoft_sync(*, user_id: int, deadline: Deadline = NO_DEADLINE) -> str:
+    """Read free/busy for the coming window and make it the user's Microsoft busy periods."""
+    connection = MicrosoftConnection.objects.filter(user_id=user_id, status=ConnectionStatus.ACTIVE).first()
+    if connection is None:
+        return "not connected"
+    now = timezone.now()
+    start, end = now, now + timedelta(days=settings.CALENDAR_SYNC_DAYS)
+    try:
+        answer = microsoft_read_busy(connection, start, end, deadline)
+    except providers.ProviderError as exc:
+        if not isinstance(exc, providers.ConnectionBroken):
+            MicrosoftConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
+        logger.info("Microsoft sync for %s failed: %s", user_id, exc)
+        return "broken" if isinstance(exc, providers.ConnectionBroken) else "failed"
+    with transaction.atomic():
+        store_busy(user_id=user_id, source=BusySource.MICROSOFT, calendars=[connection.mailbox], answer=answer,
+                   start=start, end=end)
+        MicrosoftConnection.objects.filter(pk=connection.pk).update(last_synced=timezone.now(), last_error="")
+    return "synced"
+
+
+def microsoft_disconnect(*, connection: MicrosoftConnection) -> None:
+    """Forget the grant (Microsoft has no endpoint to revoke one refresh token; the user can remove the app's
+    access in their account) and the busy time it brought."""
+    with transaction.atomic():
+        forget_busy(user_id=connection.user_id, source=BusySource.MICROSOFT)
+        MicrosoftEvent.objects.filter(user_id=connection.user_id).delete()
+        connection.delete()
+
+
+def _active(user_id: int) -> MicrosoftConnection | None:
+    return MicrosoftConnection.objects.filter(user_id=user_id, status=ConnectionStatus.ACTIVE).first()
+
+
+def _recording_errors(connection: MicrosoftConnection, operation):
+    try:
+        return _call(connection, operation)
+    except client.MicrosoftError as exc:
+        if not isinstance(exc, client.GrantRevoked):
+            MicrosoftConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
+        raise
+
+
+def microsoft_busy_block_put(*, user_id: int, block: BusyBlock) -> str:
+    connection = _active(user_id)
+    if connection is None:
+        raise client.MicrosoftError("No working Microsoft 365 connection.", permanent=True)
+    known = MicrosoftEvent.objects.filter(user_id=user_id, key=block.key).first()
+
+    def put(session):
+        if known is not None:
+            try:
+                client.event_update(session, known.event_id, block)
+                return "updated"
+            except client.MicrosoftError as exc:
+                if exc.status not in (404, 410):
+                    raise
+                known.delete()  # deleted by hand in Outlook: make it again
+        event_id = client.event_create(session, block)
+        try:
+            MicrosoftEvent.objects.update_or_create(user_id=user_id, key=block.key, defaults={"event_id": event_id})
+        except IntegrityError:  # a concurrent retry stored it first; transactionId made it the same event
+            pass
+        return "inserted"
+
+    return _recording_errors(connection, put)
+
+
+def microsoft_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
+    connection = _active(user_id)
+    known = MicrosoftEvent.objects.filter(user_id=user_id, key=block.key).first()
+    if connection is None or known is None:
+        return "already gone" if connection is not None else "nothing to do"
+    result = _recording_errors(connection, lambda session: client.event_delete(session, known.event_id))
+    known.delete()
+    return result
+
+
+class MicrosoftProvider(providers.CalendarProvider):
+    name = BusySource.MICROSOFT
+    label = "Microsoft 365"
+
+    def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
+        return microsoft_connect_finish(code=code, state=state)
+
+    def _connections(self, user_ids):
+        rows = MicrosoftConnection.objects.filter(status=ConnectionStatus.ACTIVE)
+        return rows if user_ids is None else rows.filter(user_id__in=user_ids)
+
+    def connected(self, user_ids):
+        return set(self._connections(user_ids).values_list("user_id", flat=True))
+
+    def stale(self, user_ids, synced_before):
+        rows = self._connections(user_ids).exclude(last_synced__gte=synced_before)
+        return list(rows.values_list("user_id", flat=True))
+
+    def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
+        connection = MicrosoftConnection.objects.get(user_id=user_id)
+        return [CalendarInfo(connection.mailbox, connection.mailbox)]
+
+    def read_busy(self, *, user_id, start, end, deadline=NO_DEADLINE):
+        return microsoft_read_busy(MicrosoftConnection.objects.get(user_id=user_id), start, end, deadline)
+
+    def sync(self, *, user_id, deadline=NO_DEADLINE):
+        return microsoft_sync(user_id=user_id, deadline=deadline)
+
+    def put_busy_block(self, *, user_id, block):
+        return microsoft_busy_block_put(user_id=user_id, block=block)
+
+    def delete_busy_block(self, *, user_id, block):
+        return microsoft_busy_block_delete(user_id=user_id, block=block)
+
+    def disconnect(self, *, user_id):
+        connection = MicrosoftConnection.objects.filter(user_id=user_id).first()
+        if connection is not None:
+            microsoft_disconnect(connection=connection)
+
+    def queue_sync(self, user_id):
+        async_task("integrations.tasks.sync_calendar", self.name, user_id)
