@@ -21,7 +21,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import SlotUnavailable
 from core.models import User
-from integrations.google.services import google_sync_before_booking
+from scheduling.calendar_push import sync_before_booking
 from scheduling.models import Interview, InterviewStatus, Loop
 from scheduling.services import _check_times, _lock, book_locked, interview_cancel
 
@@ -79,7 +79,7 @@ def loop_book(
     _check_plan(sessions)
     interviewers = sorted({u.pk for s in sessions for u in s.interviewers})
     if sync_calendars:
-        google_sync_before_booking(user_ids=interviewers)  # network: before the transaction
+        sync_before_booking(interviewers)  # network, within the outbound budget: before the transaction
     with transaction.atomic():
         _lock([candidate.pk, *interviewers])
         loop = Loop(candidate=candidate, title=title, created_by=created_by)
