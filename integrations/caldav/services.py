@@ -187,16 +187,9 @@ class CalDAVProvider(providers.CalendarProvider):
     def connect(self, *, user, url: str, username: str, password: str):
         return caldav_connect(user=user, url=url, username=username, password=password)
 
-    def _connections(self, user_ids):
+    def active_connections(self, user_ids):
         rows = CalDAVConnection.objects.filter(status=ConnectionStatus.ACTIVE)
         return rows if user_ids is None else rows.filter(user_id__in=user_ids)
-
-    def connected(self, user_ids):
-        return set(self._connections(user_ids).values_list("user_id", flat=True))
-
-    def stale(self, user_ids, synced_before):
-        rows = self._connections(user_ids).exclude(last_synced__gte=synced_before)
-        return list(rows.values_list("user_id", flat=True))
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         connection = CalDAVConnection.objects.get(user_id=user_id)

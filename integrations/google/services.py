@@ -266,16 +266,9 @@ class GoogleProvider(providers.CalendarProvider):
     def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
         return google_connect_finish(code=code, state=state)
 
-    def _connections(self, user_ids):
+    def active_connections(self, user_ids):
         rows = GoogleConnection.objects.filter(status=GoogleConnectionStatus.ACTIVE)
         return rows if user_ids is None else rows.filter(user_id__in=user_ids)
-
-    def connected(self, user_ids):
-        return set(self._connections(user_ids).values_list("user_id", flat=True))
-
-    def stale(self, user_ids, synced_before):
-        rows = self._connections(user_ids).exclude(last_synced__gte=synced_before)
-        return list(rows.values_list("user_id", flat=True))
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         # Listing needs the calendar.readonly scope, which we do not ask for: the connection's chosen ids.

@@ -208,16 +208,9 @@ class MicrosoftProvider(providers.CalendarProvider):
     def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
         return microsoft_connect_finish(code=code, state=state)
 
-    def _connections(self, user_ids):
+    def active_connections(self, user_ids):
         rows = MicrosoftConnection.objects.filter(status=ConnectionStatus.ACTIVE)
         return rows if user_ids is None else rows.filter(user_id__in=user_ids)
-
-    def connected(self, user_ids):
-        return set(self._connections(user_ids).values_list("user_id", flat=True))
-
-    def stale(self, user_ids, synced_before):
-        rows = self._connections(user_ids).exclude(last_synced__gte=synced_before)
-        return list(rows.values_list("user_id", flat=True))
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         connection = MicrosoftConnection.objects.get(user_id=user_id)

@@ -209,3 +209,18 @@ def test_graph_times_are_read_as_utc():
     with pytest.raises(ms_client.MicrosoftError):
         ms_client._parse_graph_time({"dateTime": "2030-01-02T03:04:05", "timeZone": "Pacific Standard Time"})
     assert ms_client.MAX_SCHEDULE_SPAN == timedelta(days=62)
+
+
+def test_the_admin_never_shows_a_token(client, hr, interviewer):
+    from integrations.google.crypto import encrypt
+
+    connection = MicrosoftConnection.objects.create(user=interviewer, mailbox="ivan@contoso.example",
+                                                    refresh_token_encrypted=encrypt("refresh-secret"),
+                                                    access_token_encrypted=encrypt("access-secret"))
+    client.force_login(hr)
+    for page in ("/admin/integrations/microsoftconnection/",
+                 f"/admin/integrations/microsoftconnection/{connection.pk}/change/"):
+        r = client.get(page)
+        assert r.status_code == 200
+        for secret in (b"refresh-secret", b"access-secret", connection.refresh_token_encrypted.encode()):
+            assert secret not in r.content
