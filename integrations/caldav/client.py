@@ -11,9 +11,11 @@ leaves out TRANSPARENT and cancelled occurrences. Every failure comes out as ``C
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from datetime import timezone as dt_timezone
 from urllib.parse import urljoin
 
@@ -32,7 +34,7 @@ from core.calendar_providers import (
     ProviderError,
 )
 from integrations.ical import fetch as ical_fetch
-from integrations.ical.parse import CalendarError, Limits, parse_calendar
+from integrations.ical.parse import CalendarError
 from slots.intervals import Interval
 
 TIMEOUT_SECONDS = 15
@@ -131,12 +133,13 @@ def discover(account: Account, policy: ical_fetch.Policy, deadline: Deadline = N
         return found
 
 
-def read_busy(account: Account, calendar_urls: list[str], start: datetime, end: datetime, *, tz: tzinfo,
-              policy: ical_fetch.Policy, limits: Limits, deadline: Deadline = NO_DEADLINE,
+def read_busy(account: Account, calendar_urls: list[str], start: datetime, end: datetime, *,
+              parse: Callable[[bytes], list[Interval]], policy: ical_fetch.Policy, deadline: Deadline = NO_DEADLINE,
               server_expand: bool = True) -> BusyAnswer:
-    """Busy time per calendar in ``[start, end)``; a calendar that cannot be read is an error, not empty."""
+    """Busy time per calendar in ``[start, end)``; a calendar that cannot be read is an error, not empty.
+    ``parse`` turns one calendar's events (all its objects in one VCALENDAR) into busy periods; it is the iCal
+    import's parser, in its bounded child process."""
     client = _client(account, policy, deadline)
-    window = Interval(start, end)
     busy: dict[str, list[tuple[datetime, datetime]]] = {}
     errors: dict[str, str] = {}
     for url in calendar_urls:
@@ -151,9 +154,8 @@ def read_busy(account: Account, calendar_urls: list[str], start: datetime, end: 
                         objects = calendar.search(start=start, end=end, event=True)
                 else:
                     objects = calendar.search(start=start, end=end, event=True)
-                periods: list[Interval] = []
-                for found in objects:
-                    periods += parse_calendar(_bytes(found.data), kind="busy", tz=tz, window=window, limits=limits)
+                content = merged_calendar([found.data for found in objects])
+            periods = parse(content) if content else []
             busy[url] = [(p.start, p.end) for p in periods]
         except PasswordRejected:
             raise
@@ -166,8 +168,19 @@ def read_busy(account: Account, calendar_urls: list[str], start: datetime, end: 
     return BusyAnswer(busy, errors)
 
 
-def _bytes(data) -> bytes:
-    return data.encode() if isinstance(data, str) else bytes(data)
+_COMPONENT = re.compile(r"^BEGIN:(VEVENT|VTIMEZONE|VFREEBUSY)$.*?^END:\1$", re.S | re.M | re.I)
+
+
+def merged_calendar(objects: list) -> bytes:
+    """The events, time zones and free/busy of several calendar objects, as one VCALENDAR (b"" if none)."""
+    parts = []
+    for data in objects:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        parts += [m.group(0) for m in _COMPONENT.finditer(text.replace("\r\n", "\n"))]
+    if not parts:
+        return b""
+    text = "\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", *parts, "END:VCALENDAR", ""])
+    return text.replace("\n", "\r\n").encode()
 
 
 def busy_block_ical(block: BusyBlock) -> bytes:

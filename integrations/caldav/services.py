@@ -23,8 +23,10 @@ from integrations.caldav import client
 from integrations.calendar_store import forget_busy, store_busy
 from integrations.google.crypto import decrypt, encrypt
 from integrations.ical.parse import Limits
+from integrations.ical.sandbox import parse_in_child
 from integrations.models import CalDAVConnection, ConnectionStatus
 from integrations.services import fetch_policy
+from slots.intervals import Interval
 from slots.models import BusySource
 
 logger = logging.getLogger(__name__)
@@ -43,10 +45,6 @@ def _account(connection: CalDAVConnection) -> client.Account:
 
 def _mark_broken(connection: CalDAVConnection, message: str) -> None:
     CalDAVConnection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.BROKEN, last_error=message[:2000])
-
-
-def _limits() -> Limits:
-    return Limits(max_bytes=settings.ICAL_MAX_BYTES, max_periods=settings.ICAL_MAX_PERIODS)
 
 
 def caldav_connect(*, user: User, url: str, username: str, password: str) -> CalDAVConnection:
@@ -107,13 +105,28 @@ def caldav_update_calendars(*, connection: CalDAVConnection, calendars: list[str
     return connection
 
 
+def _parser(user_id: int, window: Interval, deadline: Deadline):
+    """The iCal import's parser in its bounded child process; its time is also bounded by the deadline."""
+    zone = get_zone(User.objects.filter(pk=user_id).values_list("timezone", flat=True).first() or "UTC").key
+
+    def parse(content: bytes) -> list[Interval]:
+        remaining = deadline.remaining()
+        seconds = settings.ICAL_PARSE_SECONDS if remaining is None else min(settings.ICAL_PARSE_SECONDS, remaining)
+        if seconds < 0.5:
+            raise providers.BudgetExhausted()
+        limits = Limits(max_bytes=settings.ICAL_MAX_BYTES, max_periods=settings.ICAL_MAX_PERIODS, max_seconds=seconds)
+        return parse_in_child(content, kind="busy", tz=zone, window=window, limits=limits,
+                              max_memory_mb=settings.ICAL_PARSE_MEMORY_MB).periods
+
+    return parse
+
+
 def caldav_read_busy(connection: CalDAVConnection, start, end, deadline: Deadline = NO_DEADLINE, *,
                      server_expand: bool = True) -> BusyAnswer:
-    user_zone = get_zone(User.objects.filter(pk=connection.user_id).values_list("timezone", flat=True).first() or "UTC")
     try:
-        return client.read_busy(_account(connection), list(connection.calendars), start, end, tz=user_zone,
-                                policy=fetch_policy(), limits=_limits(), deadline=deadline,
-                                server_expand=server_expand)
+        return client.read_busy(_account(connection), list(connection.calendars), start, end,
+                                parse=_parser(connection.user_id, Interval(start, end), deadline),
+                                policy=fetch_policy(), deadline=deadline, server_expand=server_expand)
     except client.PasswordRejected as exc:
         _mark_broken(connection, str(exc))
         raise

@@ -15,7 +15,7 @@ def _drop_google_only_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0003_google_schedule'),
+        ('integrations', '0004_source_skipped_warnings_credentials'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0004_caldavconnection'),
+        ('integrations', '0005_caldavconnection'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
