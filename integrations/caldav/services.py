@@ -21,7 +21,7 @@ from core.models import User
 from core.timezones import get_zone
 from integrations.caldav import client
 from integrations.calendar_store import forget_busy, store_busy
-from integrations.google.crypto import decrypt, encrypt
+from integrations.google.crypto import Undecryptable, decrypt, encrypt
 from integrations.ical.parse import Limits
 from integrations.ical.sandbox import parse_in_child
 from integrations.models import CalDAVConnection, ConnectionStatus
@@ -35,8 +35,11 @@ CONNECT_TIMEOUT_SECONDS = 15  # a connect runs in the request: discovery must no
 
 
 def _account(connection: CalDAVConnection) -> client.Account:
-    password = decrypt(connection.password_encrypted)
-    if not password:
+    try:
+        password = decrypt(connection.password_encrypted)
+    except Undecryptable:
+        password = ""
+    if not password:  # no key in FIELD_ENCRYPTION_KEYS decrypts it: never silently an empty password
         message = "The stored CalDAV password can no longer be read; connect again with your app password."
         _mark_broken(connection, message)
         raise providers.ConnectionBroken(message)

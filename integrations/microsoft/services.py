@@ -22,7 +22,7 @@ from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
 from integrations.calendar_store import forget_busy, store_busy
-from integrations.google.crypto import decrypt, encrypt
+from integrations.google.crypto import Undecryptable, decrypt, encrypt
 from integrations.microsoft import client
 from integrations.models import ConnectionStatus, MicrosoftConnection, MicrosoftEvent
 from slots.models import BusySource
@@ -91,14 +91,19 @@ def _mark_broken(connection: MicrosoftConnection, message: str) -> None:
 
 
 def _call(connection: MicrosoftConnection, operation, deadline: Deadline = NO_DEADLINE):
-    """Run ``operation(session)``, keep refreshed tokens, and mark a revoked grant broken."""
-    before = client.Tokens(
-        access_token=decrypt(connection.access_token_encrypted),
-        refresh_token=decrypt(connection.refresh_token_encrypted),
-        expiry=connection.access_token_expiry,
-        scopes=list(connection.scopes or client.SCOPES),
-        mailbox=connection.mailbox,
-    )
+    """Run ``operation(session)``, keep refreshed tokens, and mark a revoked grant (or one that no key in
+    FIELD_ENCRYPTION_KEYS decrypts) broken."""
+    try:
+        before = client.Tokens(
+            access_token=decrypt(connection.access_token_encrypted),
+            refresh_token=decrypt(connection.refresh_token_encrypted),
+            expiry=connection.access_token_expiry,
+            scopes=list(connection.scopes or client.SCOPES),
+            mailbox=connection.mailbox,
+        )
+    except Undecryptable as exc:
+        _mark_broken(connection, str(exc))
+        raise client.GrantRevoked(str(exc)) from exc
     if not before.refresh_token:
         _mark_broken(connection, str(client.GrantRevoked()))
         raise client.GrantRevoked()

@@ -293,3 +293,11 @@ def test_the_admin_never_shows_the_password(client, hr, interviewer):
         r = client.get(page)
         assert r.status_code == 200
         assert b"s3cret-app-password" not in r.content and connection.password_encrypted.encode() not in r.content
+
+
+def test_a_password_no_key_decrypts_marks_the_connection_broken(interviewer, settings):
+    connection = CalDAVConnection.objects.create(user=interviewer, url="https://dav.example.test/", username="ann",
+                                                 password_encrypted="gAAAAA-not-ours", calendars=["x"])
+    assert caldav_sync(user_id=interviewer.pk) == "broken"
+    connection.refresh_from_db()
+    assert connection.status == "broken" and "app password" in connection.last_error
