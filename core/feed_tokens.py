@@ -1,7 +1,9 @@
 """Feed tokens: long, random-looking, derived from the secret key and a per-user salt, stored as a hash.
 
 Deriving the token lets ``/me`` show the feed address again without keeping the token itself; rotating the
-salt retires the old address at once.
+salt retires the old address at once. The hash is written when a user is created (a ``post_save`` receiver,
+so every path that creates users is covered), when the salt rotates, and by ``manage.py feed_tokens_refresh``
+after the secret key changed; reading ``/me`` never writes.
 """
 
 import hashlib
@@ -24,13 +26,26 @@ def hash_feed_token(token: str) -> str:
 
 
 def feed_path(user: User) -> str:
-    token = feed_token(user)
-    token_hash = hash_feed_token(token)
-    if user.feed_token_hash != token_hash:
-        User.objects.filter(pk=user.pk).update(feed_token_hash=token_hash)
-        user_cache_forget(user_id=user.pk)  # the cached copy holds the old hash
-        user.feed_token_hash = token_hash
-    return reverse("feed", kwargs={"token": token})
+    return reverse("feed", kwargs={"token": feed_token(user)})
+
+
+def feed_token_hash_refresh(*, user: User) -> bool:
+    """Store the hash of the user's current feed token if it is not the one stored; True when it wrote."""
+    token_hash = hash_feed_token(feed_token(user))
+    if user.feed_token_hash == token_hash:
+        return False
+    User.objects.filter(pk=user.pk).update(feed_token_hash=token_hash)
+    user_cache_forget(user_id=user.pk)  # the cached copy holds the old hash
+    user.feed_token_hash = token_hash
+    return True
+
+
+def feed_tokens_refresh() -> int:
+    """Bring every stored feed token hash in line with the current secret key; how many changed."""
+    changed = 0
+    for user in User.objects.only("pk", "feed_salt", "feed_token_hash").iterator():
+        changed += feed_token_hash_refresh(user=user)
+    return changed
 
 
 def feed_url(user: User, request=None) -> str:

@@ -108,6 +108,12 @@ def cache_repairs_apply() -> int:
     return len(live)
 
 
+def token_hashes_forget(*, key_hashes: list[str]) -> None:
+    """Tombstone these tokens in the cache. Call it after their rows are deleted: the database decides."""
+    if key_hashes:
+        _cache_write({_token_cache_key(h): _REVOKED for h in key_hashes})
+
+
 def token_revoke(*, key: str) -> None:
     key_hash = hash_key(key)
     AuthToken.objects.filter(key_hash=key_hash).delete()
