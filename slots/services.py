@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 from django.db import transaction
 
 from core.models import User
-from slots.models import AvailabilityWindow, BusyPeriod, BusySource, WeeklyRule
+from slots.models import AvailabilityWindow, BusyPeriod, BusySource, InterviewerPolicy, WeeklyRule
 from slots.signals import free_time_changed
 
 
@@ -90,3 +90,19 @@ def busy_period_delete(*, period: BusyPeriod) -> None:
         period.delete()
         announce_free_time_changed([period.user_id])
 
+
+
+def interviewer_policy_update(*, user: User, **changes) -> InterviewerPolicy:
+    """Create or change an interviewer's policy. Looser rules may let open interview requests book now,
+    so the change is announced like any change of free time."""
+    policy = InterviewerPolicy.objects.filter(user=user).first() or InterviewerPolicy(user=user)
+    unknown = set(changes) - {"buffer_before", "buffer_after", "min_notice", "max_per_day"}
+    if unknown:
+        raise TypeError(f"not policy fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.full_clean(exclude=["user"])
+    with transaction.atomic():
+        policy.save()
+        announce_free_time_changed([user.pk])
+    return policy

@@ -3,7 +3,7 @@ import pytest
 
 from tests.conftest import assert_error, client_for
 from tests.factories import CandidateFactory
-from tests.scheduling.helpers import book, free, slot_starts
+from tests.scheduling.helpers import at, book, free, slot_starts
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,34 @@ def test_who_may_see_and_set_a_policy(interviewer, candidate, outsider_client, h
     r = hr_client.patch(f"/api/v1/users/{interviewer.pk}/policy", {"buffer_before": -5}, format="json")
     assert "buffer_before" in assert_error(r, 400, "validation_error")["fields"]
     assert_error(hr_client.get("/api/v1/users/999999/policy"), 404, "not_found")
+
+
+def test_a_looser_policy_retries_open_interview_requests(hr_client, candidate, interviewer, setup,
+                                                        django_capture_on_commit_callbacks):
+    set_policy(hr_client, interviewer, min_notice=60 * 24 * 30)  # nothing fits within 30 days' notice
+    with django_capture_on_commit_callbacks(execute=True):
+        r = hr_client.post("/api/v1/interview-requests/", {
+            "candidate": candidate.pk, "interviewers": [interviewer.pk], "window_start": at(0).isoformat(),
+            "window_end": at(0, day=2).isoformat(), "timezone": "UTC"}, format="json")
+    assert r.status_code == 201 and r.json()["status"] == "open"
+    with django_capture_on_commit_callbacks(execute=True):
+        set_policy(hr_client, interviewer, min_notice=0)
+    assert hr_client.get(f"/api/v1/interview-requests/{r.json()['id']}/").json()["status"] == "booked"
+
+
+def test_a_policy_changed_in_the_admin_also_retries(client, hr, hr_client, candidate, interviewer, setup,
+                                                   django_capture_on_commit_callbacks):
+    from slots.models import InterviewerPolicy
+
+    policy = InterviewerPolicy.objects.create(user=interviewer, min_notice=60 * 24 * 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = hr_client.post("/api/v1/interview-requests/", {
+            "candidate": candidate.pk, "interviewers": [interviewer.pk], "window_start": at(0).isoformat(),
+            "window_end": at(0, day=2).isoformat(), "timezone": "UTC"}, format="json")
+    assert r.json()["status"] == "open"
+    client.force_login(hr)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(f"/admin/slots/interviewerpolicy/{policy.pk}/change/", {
+            "user": interviewer.pk, "buffer_before": 0, "buffer_after": 0, "min_notice": 0, "max_per_day": ""})
+    assert page.status_code == 302
+    assert hr_client.get(f"/api/v1/interview-requests/{r.json()['id']}/").json()["status"] == "booked"
