@@ -219,6 +219,10 @@ LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 20)
 # Set it with DJANGO_SECURE_PROXY_SSL_HEADER when a proxy terminates HTTPS in front of the app.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
+# The longest a request may run (at least the WSGI server's worker timeout): an Idempotency-Key claimed
+# longer ago than this by a request that never answered belongs to a request that died, and may be taken over.
+REQUEST_TIMEOUT_SECONDS = env_int("REQUEST_TIMEOUT_SECONDS", 60)
+
 # Email: Django's own settings, by name.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))

@@ -1,7 +1,9 @@
 """``Idempotency-Key`` on a POST: the first answer is kept, and a retry with the same key gets it again.
 
-The key is claimed (a unique row) before the work starts, so two copies of one request sent at once do
-one piece of work: the second waits for the first's answer.
+The key is claimed (a unique row, its ``created`` time is the claim's time) before the work starts, so two
+copies of one request sent at once do one piece of work: the second waits for the first's answer. A claim
+with no answer that is older than ``REQUEST_TIMEOUT_SECONDS`` belongs to a request that died (a killed worker):
+a retry takes it over with a conditional update, and only the current holder of a claim may store its answer.
 """
 
 import functools
@@ -10,6 +12,7 @@ import json
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException, ValidationError
@@ -54,6 +57,20 @@ def _wait_for_answer(record_id: int) -> IdempotencyRecord | None:
     return None
 
 
+def _take_over(existing: IdempotencyRecord) -> IdempotencyRecord | None:
+    """The claim, if it has no answer and is older than a request may run; None when it is not ours to take."""
+    now = timezone.now()
+    if existing.status_code is not None or existing.created >= now - timedelta(seconds=settings.REQUEST_TIMEOUT_SECONDS):
+        return None
+    taken = IdempotencyRecord.objects.filter(pk=existing.pk, created=existing.created, status_code__isnull=True).update(
+        created=now
+    )
+    if not taken:
+        return None
+    existing.created = now
+    return existing
+
+
 def idempotent(view_method):
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
@@ -70,20 +87,21 @@ def idempotent(view_method):
             existing = IdempotencyRecord.objects.get(user_id=request.user.pk, key=key)
             if existing.fingerprint != fingerprint:
                 raise Conflict("This Idempotency-Key was already used for a different request.") from None
-            answered = _wait_for_answer(existing.pk)
-            if answered is None:
-                raise Conflict("A request with this Idempotency-Key is still in progress.") from None
-            return _replay(answered)
+            record = _take_over(existing)
+            if record is None:
+                answered = _wait_for_answer(existing.pk)
+                if answered is None:
+                    raise Conflict("A request with this Idempotency-Key is still in progress.") from None
+                return _replay(answered)
+        mine = IdempotencyRecord.objects.filter(pk=record.pk, created=record.created, status_code__isnull=True)
         try:
             response = view_method(self, request, *args, **kwargs)
         except APIException as exc:
             response = exception_handler(exc, {"request": request, "view": self})
         except BaseException:
-            record.delete()  # an unexpected failure did nothing: let a retry run again
+            mine.delete()  # an unexpected failure did nothing: let a retry run again
             raise
-        record.status_code = response.status_code
-        record.body = response.data
-        record.save(update_fields=["status_code", "body"])
+        mine.update(status_code=response.status_code, body=response.data)
         return response
 
     return wrapper

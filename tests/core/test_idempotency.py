@@ -63,3 +63,34 @@ def test_old_answers_are_purged(candidate_client):
     IdempotencyRecord.objects.filter(key="old").update(created=timezone.now() - timedelta(days=2))
     assert idempotency_records_purge() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_a_claim_of_a_request_that_died_is_taken_over(candidate_client, settings, monkeypatch):
+    """A key claimed by a request that never answered (a killed worker) is free again after the request timeout."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import IdempotencyRecord
+
+    first = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="crashed")
+    record = IdempotencyRecord.objects.get(key="crashed")
+    AvailabilityWindow.objects.all().delete()  # the crashed request did nothing after all
+    record.status_code, record.body = None, None
+    record.save()
+
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created=timezone.now() - timedelta(seconds=settings.REQUEST_TIMEOUT_SECONDS - 5))
+    monkeypatch.setattr("core.idempotency.WAIT_SECONDS", 0.2)
+    young = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="crashed")
+    assert_error(young, 409, "conflict")  # still within the request timeout: in progress
+
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created=timezone.now() - timedelta(seconds=settings.REQUEST_TIMEOUT_SECONDS + 5))
+    taken = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="crashed")
+    assert taken.status_code == 201 and first.status_code == 201
+    assert AvailabilityWindow.objects.count() == 1
+    record.refresh_from_db()
+    assert record.status_code == 201 and record.body == taken.json()
+    again = candidate_client.post("/api/v1/availability/", W, format="json", HTTP_IDEMPOTENCY_KEY="crashed")
+    assert again["Idempotent-Replayed"] == "true" and again.json() == taken.json()
