@@ -41,14 +41,32 @@ def describe(interview: Interview, tz: ZoneInfo) -> str:
     end = interview.end.astimezone(tz)
     panel = ", ".join(u.name or u.email for u in interview.interviewers.all())
     candidate = interview.candidate.name or interview.candidate.email
-    return (
+    text = (
         f"{interview.display_title}: candidate {candidate}; interviewers {panel}. "
         f"{start:%A %d %B %Y, %H:%M}-{end:%H:%M} ({tz.key})."
     )
+    if interview.status == InterviewStatus.CANCELLED and interview.cancel_reason:
+        text += f"\nReason for cancelling: {interview.cancel_reason}"
+    return text
 
 
-def interview_event(interview: Interview, *, tz: ZoneInfo) -> Event:
-    cancelled = interview.status == InterviewStatus.CANCELLED
+def _left_panel(interview: Interview, recipient: User | None, method: str | None) -> bool:
+    """A CANCEL to someone no longer in a scheduled interview: an interviewer taken off the panel."""
+    return (
+        method == InviteMethod.CANCEL
+        and recipient is not None
+        and interview.status == InterviewStatus.SCHEDULED
+        and recipient.pk not in {u.pk for u in _participants(interview)}
+    )
+
+
+def interview_event(
+    interview: Interview, *, tz: ZoneInfo, method: str | None = None, recipient: User | None = None
+) -> Event:
+    """The interview as a VEVENT. For an interviewer taken off the panel (a CANCEL to a non-participant)
+    the event is CANCELLED and names just them as attendee (RFC 5546 3.2.5: removing an attendee)."""
+    removed = _left_panel(interview, recipient, method)
+    cancelled = removed or interview.status == InterviewStatus.CANCELLED
     event = Event.new(
         uid=interview.uid,
         sequence=interview.sequence,
@@ -62,7 +80,7 @@ def interview_event(interview: Interview, *, tz: ZoneInfo) -> Event:
         transparency="OPAQUE",
     )
     event.add("last-modified", interview.updated)
-    for person in _participants(interview):
+    for person in [recipient] if removed else _participants(interview):
         event.add(
             "attendee",
             _address(
@@ -88,31 +106,36 @@ def add_timezones(calendar: Calendar, events: list[Interview]) -> None:
                    datetime(last.year + 1, 1, 1, tzinfo=dt_timezone.utc))
 
 
-def invite_calendar(interview: Interview, *, tz: ZoneInfo, method: str | None = None) -> Calendar:
+def invite_calendar(
+    interview: Interview, *, tz: ZoneInfo, method: str | None = None, recipient: User | None = None
+) -> Calendar:
     if method is None:
         method = InviteMethod.CANCEL if interview.status == InterviewStatus.CANCELLED else InviteMethod.REQUEST
     calendar = Calendar.new(prodid=PRODID, method=method)
-    calendar.add_component(interview_event(interview, tz=tz))
+    calendar.add_component(interview_event(interview, tz=tz, method=method, recipient=recipient))
     add_timezones(calendar, [interview])
     return calendar
 
 
 def invite_message(interview: Interview, recipient: User, method: str) -> EmailMultiAlternatives:
     tz = _zone(recipient.timezone)
-    calendar = invite_calendar(interview, tz=tz, method=method).to_ical().decode()
+    calendar = invite_calendar(interview, tz=tz, method=method, recipient=recipient).to_ical().decode()
     when = interview.start.astimezone(tz)
     if method == InviteMethod.CANCEL:
         subject = f"Cancelled: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
-        lead = "This interview has been cancelled."
+        if _left_panel(interview, recipient, method):
+            lead = "You are no longer on the panel of this interview; it has been taken off your calendar."
+        else:
+            lead = "This interview has been cancelled."
     elif interview.sequence > 0:
         subject = f"Updated: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
-        lead = "This interview has a new time."
+        lead = "This interview has been changed (time, title or panel); the invite below is the current one."
     else:
         subject = f"Invitation: {interview.display_title} on {when:%a %d %b %Y %H:%M} ({tz.key})"
         lead = "You are invited to an interview."
     extra = [line for _, line in invite_composing.send(sender=Interview, interview=interview, recipient=recipient) if line]
     text = f"{lead}\n\n{describe(interview, tz)}\n" + "".join(f"\n{line}\n" for line in extra)
-    html = f"<p>{escape(lead)}</p><p>{escape(describe(interview, tz))}</p>" + "".join(
+    html = f"<p>{escape(lead)}</p><p>{escape(describe(interview, tz))}</p>".replace("\n", "<br>") + "".join(
         f"<p>{urlize(escape(line))}</p>" for line in extra
     )
     message = EmailMultiAlternatives(

@@ -54,6 +54,7 @@ class Interview(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The loop this interview is a session of, if any.
     loop = models.ForeignKey(Loop, null=True, blank=True, on_delete=models.PROTECT, related_name="interviews")
+    cancel_reason = models.TextField(blank=True, max_length=1000)
 
     class Meta:
         ordering = ["start", "id"]
@@ -95,6 +96,8 @@ class InviteDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    # When a worker took it for sending; a claim older than the send timeout belongs to a worker that died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -18,7 +18,7 @@ class InterviewSerializer(serializers.ModelSerializer):
         model = Interview
         fields = [
             "id", "uid", "candidate", "interviewers", "title", "start", "end", "duration",
-            "status", "sequence", "ics_url", "created", "loop",
+            "status", "sequence", "ics_url", "created", "loop", "cancelled_at", "cancel_reason",
         ]
         read_only_fields = fields
 
@@ -39,9 +39,51 @@ class BookInputSerializer(serializers.Serializer):
     title = SingleLineField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class RescheduleInputSerializer(serializers.Serializer):
-    start = LocalDateTimeField()
+class StrictInputSerializer(serializers.Serializer):
+    """Refuses fields it does not know (400 naming them) instead of ignoring them; ``fixed`` names fields that
+    exist on the object but cannot be changed here."""
+
+    fixed: dict[str, str] = {}
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            errors = {}
+            for name in self.initial_data:
+                if name in self.fields:
+                    continue
+                errors[name] = [self.fixed.get(name, "Unknown field; it cannot be set here.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+
+class InterviewChangeInputSerializer(StrictInputSerializer):
+    """``PATCH /interviews/{id}/``: any of time, duration, title and panel."""
+
+    start = LocalDateTimeField(required=False)
     duration = serializers.IntegerField(min_value=15, max_value=480, required=False)
+    title = SingleLineField(max_length=200, required=False, allow_blank=True)
+    interviewers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10, required=False
+    )
+    fixed = {
+        "candidate": "The candidate of an interview cannot change: cancel it and book a new one.",
+        "status": "Cancel with POST /api/v1/interviews/{id}/cancel.",
+        "end": "Send start and/or duration.",
+        **{name: "Read-only." for name in ("id", "uid", "sequence", "ics_url", "created", "cancelled_at",
+                                           "cancel_reason")},
+    }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of start, duration, title, interviewers.")
+        return attrs
+
+
+
+class CancelInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class InterviewRequestInputSerializer(serializers.Serializer):

@@ -121,32 +121,90 @@ def _locked_interview(interview_id: int) -> Interview:
 
 
 def interview_reschedule(*, interview: Interview, start: datetime, duration: timedelta | None = None) -> Interview:
-    duration = duration or (interview.end - interview.start)
-    _check_times(start, duration)
-    end = start + duration
-    people = _people(interview)
+    return interview_update(interview=interview, start=start, duration=duration)
+
+
+def interview_update(
+    *,
+    interview: Interview,
+    start: datetime | None = None,
+    duration: timedelta | None = None,
+    title: str | None = None,
+    interviewers: list[User] | None = None,
+    sync_calendars: bool = True,
+) -> Interview:
+    """Change an interview's time, title or panel, under the same locks as a booking.
+
+    A new time is checked for everyone; a changed panel is checked for the interviewers who join (and for
+    everyone when the time moves too). Any change puts ``sequence`` up by one and sends every participant
+    the updated invite; an interviewer who leaves the panel gets a CANCEL.
+    """
+    current_panel = list(interview.interviewers.values_list("pk", flat=True))
+    new_panel = current_panel if interviewers is None else list(dict.fromkeys(u.pk for u in interviewers))
+    if not new_panel:
+        raise ValidationError({"interviewers": ["At least one interviewer id is required."]})
+    if interview.candidate_id in new_panel:
+        raise ValidationError({"interviewers": ["The candidate cannot be on the panel."]})
+    moving = start is not None or duration is not None
+    new_start = interview.start if start is None else start
+    new_duration = duration or (interview.end - interview.start)
+    if moving:
+        _check_times(new_start, new_duration)
+    joining = [pk for pk in new_panel if pk not in current_panel]
+    if sync_calendars and (joining or moving):
+        google_sync_before_booking(user_ids=new_panel if moving else joining)
+    everyone = [interview.candidate_id, *dict.fromkeys(current_panel + new_panel)]
     try:
         with transaction.atomic():
-            _lock(people)
+            _lock(everyone)
             interview = _locked_interview(interview.pk)
             if interview.status != InterviewStatus.SCHEDULED:
-                raise Conflict("A cancelled interview cannot be rescheduled.")
-            if (interview.start, interview.end) == (start, end):
+                raise Conflict("A cancelled interview cannot be changed.")
+            current_panel = list(interview.interviewers.values_list("pk", flat=True))
+            joining = [pk for pk in new_panel if pk not in current_panel]
+            leaving = [pk for pk in current_panel if pk not in new_panel]
+            new_end = new_start + new_duration
+            moved = (new_start, new_end) != (interview.start, interview.end)
+            retitled = title is not None and title != interview.title
+            if not (moved or retitled or joining or leaving):
                 return interview
-            _check_free(people, start, end, exclude_interview=interview.pk)
-            interview.start, interview.end = start, end
+            people = [interview.candidate_id, *new_panel]
+            if moved:
+                _check_free(people, new_start, new_end, exclude_interview=interview.pk)
+            elif joining:
+                _check_free(joining, new_start, new_end, exclude_interview=interview.pk)
+            interview.start, interview.end = new_start, new_end
+            if retitled:
+                interview.title = title
             interview.sequence += 1
-            interview.save(update_fields=["start", "end", "sequence", "updated"])
-            BusyPeriod.objects.filter(interview=interview).update(start=start, end=end)
+            interview.save(update_fields=["start", "end", "title", "sequence", "updated"])
+            if leaving:
+                interview.interviewers.remove(*leaving)
+                BusyPeriod.objects.filter(interview=interview, user_id__in=leaving).delete()
+            if joining:
+                interview.interviewers.add(*joining)
+            if moved:
+                BusyPeriod.objects.filter(interview=interview).update(start=new_start, end=new_end)
+            BusyPeriod.objects.bulk_create(
+                BusyPeriod(user_id=pk, start=new_start, end=new_end, source=BusySource.INTERVIEW, interview=interview)
+                for pk in joining
+            )
             _queue_invites(interview, people, InviteMethod.REQUEST)
-            queue_busy_block_sync(interview, people[1:])
-            announce_free_time_changed(people)
+            _queue_invites(interview, leaving, InviteMethod.CANCEL)
+            queue_busy_block_sync(interview, [*new_panel, *leaving])
+            announce_free_time_changed(people + leaving if moved else leaving)
     except IntegrityError:
         raise SlotUnavailable() from None
     return interview
 
 
-def interview_cancel(*, interview: Interview) -> Interview:
+MAX_REASON_LENGTH = 1000
+
+
+def interview_cancel(*, interview: Interview, reason: str = "") -> Interview:
+    """Cancel: the time is free again and everyone gets a CANCEL carrying the reason (if any)."""
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError({"reason": [f"At most {MAX_REASON_LENGTH} characters."]})
     people = _people(interview)
     with transaction.atomic():
         _lock(people)
@@ -156,7 +214,8 @@ def interview_cancel(*, interview: Interview) -> Interview:
         interview.status = InterviewStatus.CANCELLED
         interview.sequence += 1
         interview.cancelled_at = timezone.now()
-        interview.save(update_fields=["status", "sequence", "cancelled_at", "updated"])
+        interview.cancel_reason = reason
+        interview.save(update_fields=["status", "sequence", "cancelled_at", "cancel_reason", "updated"])
         BusyPeriod.objects.filter(interview=interview).delete()
         _queue_invites(interview, people, InviteMethod.CANCEL)
         queue_busy_block_sync(interview, people[1:])

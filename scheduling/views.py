@@ -24,11 +24,13 @@ from scheduling.serializers import (
     InterviewRequestInputSerializer,
     InterviewRequestSerializer,
     InterviewSerializer,
+    CancelInputSerializer,
+    InterviewChangeInputSerializer,
     PolicySerializer,
-    RescheduleInputSerializer,
 )
-from scheduling.services import interview_book, interview_cancel, interview_reschedule
+from scheduling.services import interview_book, interview_cancel, interview_update
 from slots.models import InterviewerPolicy
+from slots.services import interviewer_policy_update
 from slots.views import in_range, output_context
 
 
@@ -87,30 +89,37 @@ class InterviewDetailView(APIView):
         interview = get_object_or_404(visible_interviews(request.user), pk=pk)
         return Response(InterviewSerializer(interview, context=output_context(request)).data)
 
-    @extend_schema(request=RescheduleInputSerializer, responses=InterviewSerializer)
+    @extend_schema(request=InterviewChangeInputSerializer, responses=InterviewSerializer)
     def patch(self, request, pk):
         interview = get_object_or_404(visible_interviews(request.user), pk=pk)
         _require_hr(request)
         context = output_context(request)
-        data = RescheduleInputSerializer(data=request.data, context=context)
+        data = InterviewChangeInputSerializer(data=request.data, context=context)
         data.is_valid(raise_exception=True)
-        duration = data.validated_data.get("duration")
-        interview = interview_reschedule(
+        params = data.validated_data
+        panel = None
+        if "interviewers" in params:
+            _, panel = participants(interview.candidate_id, params["interviewers"])
+        interview = interview_update(
             interview=interview,
-            start=data.validated_data["start"],
-            duration=timedelta(minutes=duration) if duration else None,
+            start=params.get("start"),
+            duration=timedelta(minutes=params["duration"]) if "duration" in params else None,
+            title=params.get("title"),
+            interviewers=panel,
         )
         interview = visible_interviews(request.user).get(pk=interview.pk)
         return Response(InterviewSerializer(interview, context=context).data)
 
 
 class InterviewCancelView(APIView):
-    @extend_schema(request=None, responses=InterviewSerializer)
+    @extend_schema(request=CancelInputSerializer, responses=InterviewSerializer)
     @idempotent
     def post(self, request, pk):
         interview = get_object_or_404(visible_interviews(request.user), pk=pk)
         _require_hr(request)
-        interview_cancel(interview=interview)
+        data = CancelInputSerializer(data=request.data if request.data else {})
+        data.is_valid(raise_exception=True)
+        interview_cancel(interview=interview, reason=data.validated_data["reason"])
         interview = visible_interviews(request.user).get(pk=interview.pk)
         return Response(InterviewSerializer(interview, context=output_context(request)).data)
 
@@ -192,8 +201,7 @@ class PolicyView(APIView):
     @extend_schema(request=PolicySerializer, responses=PolicySerializer)
     def patch(self, request, pk):
         user = self._interviewer(request, pk)
-        policy = InterviewerPolicy.objects.filter(user=user).first() or InterviewerPolicy(user=user)
-        data = PolicySerializer(policy, data=request.data, partial=True)
+        data = PolicySerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        data.save(user=user)
-        return Response(data.data)
+        policy = interviewer_policy_update(user=user, **data.validated_data)
+        return Response(PolicySerializer(policy).data)
