@@ -114,16 +114,18 @@ def token_hashes_forget(*, key_hashes: list[str]) -> None:
         _cache_write({_token_cache_key(h): _REVOKED for h in key_hashes})
 
 
+# Deleting a token row, by any path (these functions, the admin, a cascade), tombstones it in the cache:
+# core.signals calls token_hashes_forget after the row is gone.
 def token_revoke(*, key: str) -> None:
     key_hash = hash_key(key)
-    AuthToken.objects.filter(key_hash=key_hash).delete()
-    _cache_write({_token_cache_key(key_hash): _REVOKED})
+    deleted, _ = AuthToken.objects.filter(key_hash=key_hash).delete()
+    if not deleted:  # no row (already revoked): tombstone it all the same
+        token_hashes_forget(key_hashes=[key_hash])
 
 
 def tokens_revoke_all(*, user_id: int) -> None:
-    hashes = list(AuthToken.objects.filter(user_id=user_id).values_list("key_hash", flat=True))
     AuthToken.objects.filter(user_id=user_id).delete()
-    _cache_write({_token_cache_key(h): _REVOKED for h in hashes}, forget=[_user_cache_key(user_id)])
+    _cache_write({}, forget=[_user_cache_key(user_id)])
 
 
 def user_cache_forget(*, user_id: int) -> None:
