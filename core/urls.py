@@ -9,4 +9,5 @@ urlpatterns = [
     path("me", views.MeView.as_view(), name="me"),
     path("me/password", views.PasswordView.as_view(), name="me-password"),
     path("users/", views.UserListView.as_view(), name="users"),
+    path("users/<int:pk>/", views.UserDetailView.as_view(), name="user"),
 ]

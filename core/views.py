@@ -1,19 +1,22 @@
 from django.db import transaction
 from drf_spectacular.utils import (
+    OpenApiParameter,
     extend_schema,
     extend_schema_serializer,
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.client_ip import client_ip
+from core.emails import normalize_email
 from core.fields import SingleLineField, TimezoneField
 from core.models import Role, User
 from core.permissions import IsHR
+from core.query_params import check_query_params
 from core.serializers import UserSerializer
 from core.services import user_change_password, user_login, user_register, user_update
 from core.tokens import token_revoke
@@ -114,11 +117,27 @@ class PasswordView(APIView):
 
 
 class UserListView(ListAPIView):
+    """HR: users, by role and/or by email address (exact, in any case)."""
+
     permission_classes = [IsHR]
     serializer_class = UserSerializer
 
+    @extend_schema(parameters=[
+        OpenApiParameter("role", str, enum=[Role.CANDIDATE, Role.INTERVIEWER, Role.HR]),
+        OpenApiParameter("email", str, description="exact address, any case"),
+        OpenApiParameter("page", int), OpenApiParameter("page_size", int),
+    ])
+    def get(self, request, *args, **kwargs):
+        check_query_params(request, {"role", "email", "page", "page_size"})
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         users = User.objects.order_by("id")
+        email = self.request.query_params.get("email")
+        if email is not None:
+            if not email.strip() or len(email) > 254:
+                raise serializers.ValidationError({"email": ["An email address (at most 254 characters)."]})
+            users = users.filter(email__iexact=normalize_email(email))
         role = self.request.query_params.get("role")
         if role in (None, ""):
             return users
@@ -127,3 +146,11 @@ class UserListView(ListAPIView):
         if role in (Role.CANDIDATE, Role.INTERVIEWER):
             return users.filter(role=role, is_superuser=False)
         raise serializers.ValidationError({"role": ["Choose candidate, interviewer or hr."]})
+
+
+class UserDetailView(RetrieveAPIView):
+    """HR: one user by id."""
+
+    permission_classes = [IsHR]
+    serializer_class = UserSerializer
+    queryset = User.objects.all()

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from core.access import acting_for, listing_scope
 from core.errors import PayloadTooLarge
 from core.idempotency import idempotent
+from core.query_params import check_query_params
 from integrations.ical.fetch import FetchError
 from integrations.ical.parse import CalendarError
 from integrations.models import CalendarKind, CalendarSource
@@ -126,6 +127,7 @@ class SubscriptionListView(APIView):
     throttle_methods = {"POST"}
     @extend_schema(responses=SourceSerializer(many=True))
     def get(self, request):
+        check_query_params(request, {"user"})
         sources = _subscriptions(request)
         user_id = listing_scope(request, request.query_params.get("user"))
         if user_id is not None:
