@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 from core.access import participants
 from core.fields import parse_zone_param
 from core.idempotency import idempotent
+from core.pagination import QUERY_PARAMS, paginated
 from core.permissions import IsHR
+from core.query_params import check_query_params
 from core.renderers import ICalendarRenderer
 from core.throttling import PublicLinkThrottle, PublicThrottle
 from links.calendar import public_calendar
@@ -31,33 +33,7 @@ from links.selectors import (
 from links.serializers import LinkInputSerializer, LinkSerializer, PublicStartSerializer
 from links.services import link_book, link_cancel, link_create, link_reschedule, link_revoke
 
-from slots.views import output_context
-
-DEFAULT_PAGE_SIZE = 500
-MAX_PAGE_SIZE = 1000
-
-
-def _page_size(request) -> int:
-    raw = request.query_params.get("page_size")
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        raise ValidationError({"page_size": ["A whole number from 1 to 1000."]}) from None
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationError({"page_size": ["A whole number from 1 to 1000."]})
-    return size
-
-
-def _after(request) -> int:
-    raw = request.query_params.get("after")
-    if raw in (None, ""):
-        return 0
-    if not raw.isdigit() or len(raw) > 18:
-        raise ValidationError({"after": ["A link id."]})
-    return int(raw)
-
+from slots.views import LISTING_PARAMS, output_context
 
 class LinkListView(APIView):
     permission_classes = [IsHR]
@@ -65,11 +41,12 @@ class LinkListView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=LinkStatus.values),
-            OpenApiParameter("page_size", int), OpenApiParameter("after", int), OpenApiParameter("tz", str),
+            *(p for p in LISTING_PARAMS if p.name in ("tz", "page_size", "cursor")),
         ],
         responses=LinkSerializer(many=True),
     )
     def get(self, request):
+        check_query_params(request, {"status", "tz", *QUERY_PARAMS})
         context = output_context(request)
         links = links_with_details()
         wanted = request.query_params.get("status")
@@ -77,14 +54,8 @@ class LinkListView(APIView):
             if wanted not in LinkStatus.values:
                 raise ValidationError({"status": ["Choose open, booked, expired or revoked."]})
             links = links_in_status(links, wanted)
-        size = _page_size(request)
-        page = list(links.filter(pk__gt=_after(request)).order_by("pk")[: size + 1])
-        response = Response(LinkSerializer(page[:size], many=True, context=context).data)
-        if len(page) > size:
-            query = request.query_params.copy()
-            query["after"] = str(page[size - 1].pk)
-            response["Link"] = f'<{request.build_absolute_uri(request.path)}?{query.urlencode()}>; rel="next"'
-        return response
+        return paginated(request, links, lambda rows: LinkSerializer(rows, many=True, context=context).data,
+                         ordering=("id",))
 
     @extend_schema(request=LinkInputSerializer, responses={201: LinkSerializer})
     @idempotent

@@ -13,12 +13,14 @@ from rest_framework.views import APIView
 from core.access import participants
 from core.fields import zone_for
 from core.idempotency import idempotent
+from core.pagination import QUERY_PARAMS, paginated
+from core.query_params import check_query_params
 from core.models import Role, User
 from core.permissions import IsHR
 from core.renderers import ICalendarRenderer
 from scheduling.auto import interview_request_cancel, interview_request_create
 from scheduling.invites import invite_calendar
-from scheduling.models import Interview, InterviewRequest, InterviewStatus
+from scheduling.models import Interview, InterviewRequest, InterviewStatus, RequestStatus
 from scheduling.serializers import (
     BookInputSerializer,
     InterviewRequestInputSerializer,
@@ -31,7 +33,9 @@ from scheduling.serializers import (
 from scheduling.services import interview_book, interview_cancel, interview_update
 from slots.models import InterviewerPolicy
 from slots.services import interviewer_policy_update
-from slots.views import in_range, output_context
+from slots.views import LISTING_PARAMS, in_range, output_context
+
+_INTERVIEW_PARAMS = {"status", "start", "end", "tz", *QUERY_PARAMS}
 
 
 def visible_interviews(user: User):
@@ -49,10 +53,14 @@ def _require_hr(request) -> None:
 
 class InterviewListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("status", str), OpenApiParameter("start", str), OpenApiParameter("end", str)],
+        parameters=[
+            OpenApiParameter("status", str, enum=InterviewStatus.values),
+            *(p for p in LISTING_PARAMS if p.name != "user"),
+        ],
         responses=InterviewSerializer(many=True),
     )
     def get(self, request):
+        check_query_params(request, _INTERVIEW_PARAMS)
         context = output_context(request)
         interviews = visible_interviews(request.user)
         wanted = request.query_params.get("status")
@@ -61,7 +69,7 @@ class InterviewListView(APIView):
                 raise ValidationError({"status": ["Choose scheduled or cancelled."]})
             interviews = interviews.filter(status=wanted)
         interviews = in_range(interviews, request, context)
-        return Response(InterviewSerializer(interviews.order_by("start", "id"), many=True, context=context).data)
+        return paginated(request, interviews, lambda rows: InterviewSerializer(rows, many=True, context=context).data)
 
     @extend_schema(request=BookInputSerializer, responses={201: InterviewSerializer})
     @idempotent
@@ -141,11 +149,17 @@ class InterviewInviteView(APIView):
 class InterviewRequestListView(APIView):
     permission_classes = [IsHR]
 
-    @extend_schema(responses=InterviewRequestSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=RequestStatus.values), OpenApiParameter("tz", str)],
+        responses=InterviewRequestSerializer(many=True),
+    )
     def get(self, request):
+        check_query_params(request, {"status", "tz"})
         requests = InterviewRequest.objects.prefetch_related("interviewers")
         wanted = request.query_params.get("status")
         if wanted:
+            if wanted not in RequestStatus.values:
+                raise ValidationError({"status": [f"Choose one of: {', '.join(RequestStatus.values)}."]})
             requests = requests.filter(status=wanted)
         return Response(InterviewRequestSerializer(requests, many=True, context=output_context(request)).data)
 

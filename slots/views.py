@@ -11,6 +11,8 @@ from rest_framework.views import APIView
 from core.access import MAX_POOL, acting_for, listing_scope, participants, pool_members
 from core.fields import LocalDateTimeField, parse_zone_param, zone_for
 from core.idempotency import idempotent
+from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginated
+from core.query_params import check_query_params
 from core.permissions import IsHR
 from slots.matcher import match
 from slots.models import AvailabilityWindow, BusyPeriod, BusySource, WeeklyRule
@@ -69,12 +71,24 @@ def _visible(model, request, pk):
     return get_object_or_404(queryset, pk=pk)
 
 
+LISTING_PARAMS = [
+    OpenApiParameter("start", str, description="only rows ending after this"),
+    OpenApiParameter("end", str, description="only rows starting before this"),
+    OpenApiParameter("user", int, description="HR: whose rows (default: everyone's); others: only their own"),
+    OpenApiParameter("tz", str, description="IANA zone of the answer's times"),
+    OpenApiParameter("page_size", int, description=f"1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"),
+    OpenApiParameter("cursor", str, description='from the Link rel="next" header of the previous page'),
+]
+_LISTING_NAMES = {p.name for p in LISTING_PARAMS}
+
+
 class AvailabilityListView(APIView):
-    @extend_schema(responses=WindowSerializer(many=True))
+    @extend_schema(parameters=LISTING_PARAMS, responses=WindowSerializer(many=True))
     def get(self, request):
+        check_query_params(request, _LISTING_NAMES)
         context = output_context(request)
         windows = _overlapping(AvailabilityWindow.objects.all(), request, context)
-        return Response(WindowSerializer(windows, many=True, context=context).data)
+        return paginated(request, windows, lambda rows: WindowSerializer(rows, many=True, context=context).data)
 
     @extend_schema(request=WindowInputSerializer, responses={201: WindowSerializer})
     @idempotent
@@ -120,8 +134,9 @@ class AvailabilityDetailView(APIView):
 
 
 class WeeklyRuleListView(APIView):
-    @extend_schema(responses=WeeklyRuleSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("user", int)], responses=WeeklyRuleSerializer(many=True))
     def get(self, request):
+        check_query_params(request, {"user"})
         rules = WeeklyRule.objects.all()
         user_id = listing_scope(request, request.query_params.get("user"))
         if user_id is not None:
@@ -152,11 +167,12 @@ class WeeklyRuleDetailView(APIView):
 
 
 class BusyListView(APIView):
-    @extend_schema(responses=BusyPeriodSerializer(many=True))
+    @extend_schema(parameters=LISTING_PARAMS, responses=BusyPeriodSerializer(many=True))
     def get(self, request):
+        check_query_params(request, _LISTING_NAMES)
         context = output_context(request)
         periods = _overlapping(BusyPeriod.objects.all(), request, context)
-        return Response(BusyPeriodSerializer(periods, many=True, context=context).data)
+        return paginated(request, periods, lambda rows: BusyPeriodSerializer(rows, many=True, context=context).data)
 
     @extend_schema(request=WindowInputSerializer, responses={201: BusyPeriodSerializer})
     @idempotent
