@@ -70,7 +70,7 @@ class InterviewChangeInputSerializer(StrictInputSerializer):
         "candidate": "The candidate of an interview cannot change: cancel it and book a new one.",
         "status": "Cancel with POST /api/v1/interviews/{id}/cancel.",
         "end": "Send start and/or duration.",
-        **{name: "Read-only." for name in ("id", "uid", "sequence", "ics_url", "created", "cancelled_at",
+        **{name: "Read-only." for name in ("id", "uid", "sequence", "ics_url", "created", "loop", "cancelled_at",
                                            "cancel_reason")},
     }
 
