@@ -124,3 +124,18 @@ def test_revocation_is_in_the_database_even_if_the_cache_is_lost(candidate):
     user.save()
     cache.clear()
     assert user_for_key(key) is None
+
+
+def test_the_tombstone_is_in_the_shared_cache(client, hr, candidate):
+    """What another process sees: a separate connection to the cache (on Redis, its own connection pool)
+    holds the tombstone right after the admin deleted the token."""
+    from django.core.cache import caches
+
+    api = warmed(candidate)
+    key_hash = hash_key(api._credentials["HTTP_AUTHORIZATION"].split()[1])
+    other_process = caches.create_connection("default")
+    assert other_process.get(f"auth:token:{key_hash}", {}).get("user_id") == candidate.pk
+    client.force_login(hr)
+    token = AuthToken.objects.get(key_hash=key_hash)
+    assert client.post(f"/admin/core/authtoken/{token.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert other_process.get(f"auth:token:{key_hash}") == {"revoked": True}
