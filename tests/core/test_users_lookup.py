@@ -61,3 +61,8 @@ def test_interview_request_status_is_checked(hr_client):
 def test_interviewer_factory_users_listed_by_role(hr_client):
     InterviewerFactory.create_batch(2)
     assert hr_client.get("/api/v1/users/?role=interviewer").json()["count"] == 2
+
+
+def test_drf_format_override_is_a_known_parameter(hr_client, candidate):
+    assert hr_client.get("/api/v1/busy/?format=json").status_code == 200
+    assert_error(hr_client.get("/api/v1/busy/?format=xml"), 404, "not_found")  # DRF: no such renderer
