@@ -7,8 +7,26 @@ from slots.models import AvailabilityWindow, BusyPeriod, BusySource, Interviewer
 from slots.services import announce_free_time_changed, interviewer_policy_update
 
 
+class AnnouncesFreeTimeChanges:
+    """Free time changed in the admin is announced like a change through the API (open interview requests
+    are tried again)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        announce_free_time_changed([obj.user_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        announce_free_time_changed([obj.user_id])
+
+    def delete_queryset(self, request, queryset):
+        users = list(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        announce_free_time_changed(users)
+
+
 @admin.register(AvailabilityWindow)
-class AvailabilityWindowAdmin(admin.ModelAdmin):
+class AvailabilityWindowAdmin(AnnouncesFreeTimeChanges, admin.ModelAdmin):
     list_display = ["id", "user", "start", "end", "source"]
     list_filter = ["source"]
     search_fields = ["user__email"]
@@ -17,7 +35,7 @@ class AvailabilityWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(WeeklyRule)
-class WeeklyRuleAdmin(admin.ModelAdmin):
+class WeeklyRuleAdmin(AnnouncesFreeTimeChanges, admin.ModelAdmin):
     list_display = ["id", "user", "weekdays", "start_time", "end_time", "timezone", "valid_from", "valid_until"]
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
@@ -44,7 +62,7 @@ class BusyPeriodForm(forms.ModelForm):
 
 
 @admin.register(BusyPeriod)
-class BusyPeriodAdmin(admin.ModelAdmin):
+class BusyPeriodAdmin(AnnouncesFreeTimeChanges, admin.ModelAdmin):
     """Busy time by hand. An interview's own busy periods are shown read-only: editing or deleting one would
     free the time while the interview stands, and the API would then book the people twice."""
 
@@ -79,18 +97,8 @@ class BusyPeriodAdmin(admin.ModelAdmin):
         return deleted, counts, perms_needed, [*protected, *owned]
 
     def delete_queryset(self, request, queryset):
-        queryset = queryset.filter(interview__isnull=True)  # never reached with interview-owned rows: belt and braces
-        users = list(queryset.values_list("user_id", flat=True))
-        super().delete_queryset(request, queryset)
-        announce_free_time_changed(users)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        announce_free_time_changed([obj.user_id])
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        announce_free_time_changed([obj.user_id])
+        # never reached with interview-owned rows (get_deleted_objects protects them): belt and braces
+        super().delete_queryset(request, queryset.filter(interview__isnull=True))
 
     def _interview_owned(self, object_id) -> BusyPeriod | None:
         if object_id is None:

@@ -184,3 +184,20 @@ def test_a_cancelled_interview_is_read_only_in_the_admin(admin_client, booked, h
     assert r.status_code == 403
     booked.refresh_from_db()
     assert booked.start == at(10)
+
+
+def test_availability_added_in_the_admin_retries_open_requests(admin_client, hr_client, candidate, interviewer,
+                                                              django_capture_on_commit_callbacks):
+    free(interviewer, 9, 12)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = hr_client.post("/api/v1/interview-requests/", {
+            "candidate": candidate.pk, "interviewers": [interviewer.pk], "window_start": at(0).isoformat(),
+            "window_end": at(0, day=2).isoformat(), "timezone": "UTC"}, format="json")
+    assert r.json()["status"] == "open"
+    day = at(10)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post("/admin/slots/availabilitywindow/add/", {
+            "user": candidate.pk, "source": "manual", "start_0": day.strftime("%Y-%m-%d"), "start_1": "10:00:00",
+            "end_0": day.strftime("%Y-%m-%d"), "end_1": "12:00:00"})
+    assert page.status_code == 302
+    assert hr_client.get(f"/api/v1/interview-requests/{r.json()['id']}/").json()["status"] == "booked"
