@@ -152,7 +152,7 @@ def interview_update(
         _check_times(new_start, new_duration)
     joining = [pk for pk in new_panel if pk not in current_panel]
     if sync_calendars and (joining or moving):
-        google_sync_before_booking(user_ids=new_panel if moving else joining)
+        sync_before_booking(new_panel if moving else joining)
     everyone = [interview.candidate_id, *dict.fromkeys(current_panel + new_panel)]
     try:
         with transaction.atomic():
