@@ -71,6 +71,7 @@ SearchOut = inline_serializer("LoopSearchAnswer", {
 
 class LoopSearchView(APIView):
     permission_classes = [IsHR]
+    throttle_scope = "slots"  # the matcher's rate (THROTTLE_SLOTS), shared with /slots/
 
     @extend_schema(request=LoopSearchSerializer, responses=SearchOut)
     def post(self, request):

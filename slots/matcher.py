@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.models import User
 from slots.explain import Explanation, Search, explain
 from slots.intervals import Interval, free_slots
+from slots import loops
 from slots.loops import Itinerary, Session, explain_loop, search_loops, session_tables
 from slots.pools import pool_slots
 from slots.selectors import free_time, free_time_detail
@@ -109,7 +110,7 @@ def match_loop(
     detail = free_time_detail(people, start, end, now=now)
     where = dict(bounds=Interval(start, end), step=step, tz=tz, not_before=now)
     tables = session_tables(sessions, candidate=detail.free[candidate.pk], free=detail.free, **where)
-    common = dict(where, any_order=any_order, max_gap=max_gap, tables=tables)
+    common = dict(where, any_order=any_order, max_gap=max_gap, tables=tables, max_states=loops.MAX_STATES)
     answer = search_loops(sessions, candidate=detail.free[candidate.pk], free=detail.free, limit=limit, **common)
     if answer.itineraries:
         return LoopMatch(answer.itineraries, answer.complete, None)

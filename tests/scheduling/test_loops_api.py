@@ -236,3 +236,23 @@ def test_queries_are_bounded(hr_client, candidate, panel, django_assert_max_num_
     assert r.status_code == 201, r.content
     with django_assert_max_num_queries(5):
         assert len(hr_client.get(f"/api/v1/loops/{r.json()['id']}/").json()["interviews"]) == 6
+
+
+def test_a_search_out_of_work_says_it_is_incomplete(hr_client, candidate, panel, monkeypatch):
+    for person in (candidate, *panel):
+        free(person, 8, 18)
+    body = {"candidate": candidate.pk, "order": "any", "limit": 50, **window(),
+            "sessions": [{"interviewers": [p.pk], "duration": 30} for p in panel]}
+    assert "complete" not in search(hr_client, body)
+    monkeypatch.setattr("slots.loops.MAX_STATES", 3)
+    answer = search(hr_client, body)
+    assert answer["complete"] is False and len(answer["options"]) < 50
+
+
+def test_search_shares_the_slots_rate(hr_client, candidate, panel, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"slots": "2/min"}}
+    body = {"candidate": candidate.pk, "sessions": [{"interviewers": [panel[0].pk], "duration": 60},
+                                                    {"interviewers": [panel[1].pk], "duration": 60}]}
+    assert search(hr_client, body)["options"] == []
+    assert hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={panel[0].pk}").status_code == 200
+    assert_error(hr_client.post("/api/v1/loops/search", body, format="json"), 429, "rate_limited")
