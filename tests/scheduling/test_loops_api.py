@@ -256,3 +256,24 @@ def test_search_shares_the_slots_rate(hr_client, candidate, panel, settings):
     assert search(hr_client, body)["options"] == []
     assert hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={panel[0].pk}").status_code == 200
     assert_error(hr_client.post("/api/v1/loops/search", body, format="json"), 429, "rate_limited")
+
+
+def test_an_option_found_can_be_booked_as_is(hr_client, candidate, panel):
+    free(candidate, 9, 13)
+    for person in panel:
+        free(person, 9, 13)
+    sessions = [{"title": "Pair", "interviewers": [panel[0].pk, panel[1].pk], "duration": 45},
+                {"title": "Pool", "pool": [panel[2].pk, panel[3].pk], "duration": 60}]
+    option = search(hr_client, {"candidate": candidate.pk, "sessions": sessions, "order": "any", "max_gap": 15,
+                                **window()})["options"][0]
+    body = {"candidate": candidate.pk, "title": "Onsite", "sessions": [
+        {"title": s["title"], "interviewers": s["interviewers"], "start": s["start"],
+         "duration": sessions[s["session"]]["duration"]} for s in option["sessions"]]}
+    r = hr_client.post("/api/v1/loops/", body, format="json")
+    assert r.status_code == 201, r.content
+    assert [(i["title"], i["start"]) for i in r.json()["interviews"]] == [(s["title"], s["start"])
+                                                                         for s in option["sessions"]]
+    # and the same search now starts later: that time is taken
+    again = search(hr_client, {"candidate": candidate.pk, "sessions": sessions, "order": "any", "max_gap": 15,
+                               **window()})["options"]
+    assert again and again[0]["start"] >= r.json()["end"]
