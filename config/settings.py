@@ -59,6 +59,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"  # the one error shape outside the admin
 APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -175,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "core.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # error answers and Idempotency-Key documented
     "UNAUTHENTICATED_USER": None,
     # core.throttling: per user (or client IP when anonymous), counted in the shared cache. Generous defaults
     # (a busy office behind one address, a test run registering hundreds of users); each from the environment.

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import errors
@@ -31,6 +32,7 @@ urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
     path("metrics", ops_views.metrics_view, name="metrics"),
-    # anything else: the JSON 404 (also with DEBUG on, where Django would answer its HTML debug page)
-    re_path(r"^(?!admin/)", handler404, name="not-found"),
+    # anything else: the JSON 404 (also with DEBUG on, where Django would answer its HTML debug page), for any
+    # method: CSRF-exempt, or a POST would get Django's HTML 403 "CSRF verification failed" instead
+    re_path(r"^(?!admin/)", csrf_exempt(handler404), name="not-found"),
 ]

@@ -9,11 +9,16 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core import metrics
 
 logger = logging.getLogger(__name__)
+
+
+NOT_AUTHENTICATED = ("No credentials were sent: send the header 'Authorization: Token <key>' (the word Token, "
+                     "a space, then the key that POST /api/v1/auth/token answers).")
 
 
 class InvalidCredentials(exceptions.APIException):
@@ -121,6 +126,12 @@ def exception_handler(exc, context):
         exc = PayloadTooLarge()
     if not isinstance(exc, exceptions.APIException):
         return None  # an unexpected error: Django's 500 handler answers in the same shape
+    request = context.get("request")
+    if request is not None:
+        # an error is JSON whatever was negotiated (?format=ics, Accept: text/calendar): the one error shape
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+    if isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated(NOT_AUTHENTICATED)
 
     headers = {}
     if getattr(exc, "auth_header", None):
@@ -164,6 +175,18 @@ def handler403(request, exception=None):
 
 def handler404(request, exception=None):
     return json_error("not_found", "There is nothing at this address.", 404)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the admin (the one user of sessions) keeps Django's page; anywhere else a refused
+    request answers in the one error shape. API routes are CSRF-exempt (token auth, no cookies), so this
+    is a safety net for a plain Django view that forgets to be."""
+    if request.path.startswith("/admin/"):
+        from django.views.csrf import csrf_failure as django_csrf_failure
+
+        return django_csrf_failure(request, reason=reason)
+    return json_error("permission_denied", "The request was refused (CSRF); API calls authenticate with the "
+                      "Authorization header, not cookies.", 403)
 
 
 def handler500(request):

@@ -104,6 +104,7 @@ def idempotent(view_method):
         mine.update(status_code=response.status_code, body=response.data)
         return response
 
+    wrapper.idempotent = True  # core.schema documents the Idempotency-Key header and the 409 of such views
     return wrapper
 
 

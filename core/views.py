@@ -17,6 +17,7 @@ from core.fields import SingleLineField, TimezoneField
 from core.models import Role, User
 from core.permissions import IsHR
 from core.query_params import check_query_params
+from core.schema import documents_errors
 from core.serializers import UserSerializer
 from core.services import user_change_password, user_login, user_register, user_update
 from core.tokens import token_revoke
@@ -58,6 +59,7 @@ class TokenView(APIView):
         request=InputSerializer,
         responses={200: inline_serializer("TokenOut", {"token": serializers.CharField(), "user": UserSerializer()})},
     )
+    @documents_errors({401: "`invalid_credentials`: the email or password is not correct."})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -18,6 +18,7 @@ from core.query_params import check_query_params
 from core.models import Role, User
 from core.permissions import IsHR
 from core.renderers import ICalendarRenderer
+from core.schema import documents_errors
 from scheduling.auto import interview_request_cancel, interview_request_create
 from scheduling.invites import invite_calendar
 from scheduling.models import Interview, InterviewRequest, InterviewStatus, RequestStatus
@@ -72,6 +73,7 @@ class InterviewListView(APIView):
         return paginated(request, interviews, lambda rows: InterviewSerializer(rows, many=True, context=context).data)
 
     @extend_schema(request=BookInputSerializer, responses={201: InterviewSerializer})
+    @documents_errors({403: "only HR books interviews."})
     @idempotent
     def post(self, request):
         _require_hr(request)

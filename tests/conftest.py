@@ -4,12 +4,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from hypothesis import settings
 from rest_framework.test import APIClient
 
 from core.tokens import token_issue
 from tests.factories import CandidateFactory, HRFactory, InterviewerFactory
 
 PASSWORD = "correct horse battery"
+
+# Hypothesis profiles: property tests that do not set max_examples take it from here. `ci` is what .ci/run uses
+# on SQLite (HYPOTHESIS_PROFILE=ci): ten times the examples, which the matcher's DST fast path needs to be
+# checked well (a mutation run showed survivors at 80 examples that die at 1000).
+settings.register_profile("dev", max_examples=100)
+settings.register_profile("ci", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_addoption(parser):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ServiceUnavailable
+from core.schema import documents_errors
 from core.models import Role
 from integrations.google import client
 from integrations.google.services import (
@@ -49,6 +50,7 @@ def _own_connection(request) -> GoogleConnection:
 
 class AuthorizeView(APIView):
     @extend_schema(responses=inline_serializer("GoogleAuthorize", {"authorization_url": serializers.URLField()}))
+    @documents_errors({403: "only interviewers connect Google Calendar.", 503: "Google Calendar is not configured."})
     def get(self, request):
         _require_configured()
         if request.user.effective_role != Role.INTERVIEWER:
@@ -66,7 +68,8 @@ class CallbackView(APIView):
         state = serializers.CharField(max_length=2048)
         error = serializers.CharField(max_length=200, required=False)
 
-    @extend_schema(responses=ConnectionSerializer)
+    @extend_schema(parameters=[InputSerializer], responses=ConnectionSerializer)
+    @documents_errors({503: "Google Calendar is not configured."})
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -85,10 +88,12 @@ class ConnectionView(APIView):
         busy_calendar = serializers.CharField(max_length=255, required=False)
 
     @extend_schema(responses=ConnectionSerializer)
+    @documents_errors({404: "Google Calendar is not connected for the caller."})
     def get(self, request):
         return Response(ConnectionSerializer(_own_connection(request)).data)
 
     @extend_schema(request=InputSerializer, responses=ConnectionSerializer)
+    @documents_errors({404: "Google Calendar is not connected for the caller."})
     def patch(self, request):
         connection = _own_connection(request)
         data = self.InputSerializer(data=request.data)
@@ -101,6 +106,7 @@ class ConnectionView(APIView):
         return Response(ConnectionSerializer(connection).data)
 
     @extend_schema(responses={204: None})
+    @documents_errors({404: "Google Calendar is not connected for the caller."})
     def delete(self, request):
         google_disconnect(connection=_own_connection(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -108,6 +114,7 @@ class ConnectionView(APIView):
 
 class SyncView(APIView):
     @extend_schema(request=None, responses=ConnectionSerializer)
+    @documents_errors({404: "Google Calendar is not connected for the caller."})
     def post(self, request):
         connection = _own_connection(request)
         google_sync(user_id=request.user.pk)

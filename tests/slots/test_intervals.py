@@ -1,6 +1,6 @@
 """The matcher's pure parts, by tables of cases."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +14,7 @@ H = timedelta(hours=1)
 
 
 def at(day: date, hm: str, tz=UTC) -> datetime:
-    return datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), tzinfo=tz)
+    return datetime.combine(day, time.fromisoformat(hm), tzinfo=tz)
 
 
 def iv(day: date, a: str, b: str, tz=UTC, end_day: date | None = None) -> Interval:
@@ -59,6 +59,36 @@ def test_merge(given, expected):
         ([iv(D, "09:00", "10:00"), iv(D, "11:00", "12:00")], [iv(D, "09:30", "11:30")],
          [iv(D, "09:00", "09:30"), iv(D, "11:30", "12:00")]),
         ([iv(D, "09:00", "10:00")], [iv(D, "10:00", "11:00")], [iv(D, "09:00", "10:00")]),  # touching busy
+        ([iv(D, "09:00", "10:00")], [iv(D, "08:00", "09:00")], [iv(D, "09:00", "10:00")]),  # touching busy before
+        ([], [iv(D, "09:00", "10:00")], []),  # nothing free
+        # two, three and four busy periods inside one free stretch: each one cuts
+        ([iv(D, "09:00", "17:00")], [iv(D, "10:00", "11:00"), iv(D, "13:00", "14:00")],
+         [iv(D, "09:00", "10:00"), iv(D, "11:00", "13:00"), iv(D, "14:00", "17:00")]),
+        ([iv(D, "09:00", "17:00")], [iv(D, "10:00", "11:00"), iv(D, "12:00", "13:00"), iv(D, "14:00", "15:00")],
+         [iv(D, "09:00", "10:00"), iv(D, "11:00", "12:00"), iv(D, "13:00", "14:00"), iv(D, "15:00", "17:00")]),
+        ([iv(D, "09:00", "17:00")],
+         [iv(D, "09:00", "09:30"), iv(D, "10:00", "11:00"), iv(D, "12:00", "13:00"), iv(D, "16:00", "17:00")],
+         [iv(D, "09:30", "10:00"), iv(D, "11:00", "12:00"), iv(D, "13:00", "16:00")]),
+        # busy periods overhanging both ends, with one in the middle
+        ([iv(D, "09:00", "17:00")], [iv(D, "08:00", "10:00"), iv(D, "12:00", "13:00"), iv(D, "16:00", "18:00")],
+         [iv(D, "10:00", "12:00"), iv(D, "13:00", "16:00")]),
+        # one busy period spanning two free stretches, then two more inside the second one
+        ([iv(D, "09:00", "11:00"), iv(D, "12:00", "18:00")],
+         [iv(D, "10:00", "13:00"), iv(D, "14:00", "15:00"), iv(D, "16:00", "17:00")],
+         [iv(D, "09:00", "10:00"), iv(D, "13:00", "14:00"), iv(D, "15:00", "16:00"), iv(D, "17:00", "18:00")]),
+        # busy periods before, between and after free stretches, touching none of them
+        ([iv(D, "09:00", "10:00"), iv(D, "12:00", "13:00")],
+         [iv(D, "07:00", "08:00"), iv(D, "10:30", "11:30"), iv(D, "14:00", "15:00")],
+         [iv(D, "09:00", "10:00"), iv(D, "12:00", "13:00")]),
+        # several free stretches inside one busy period, and one after it
+        ([iv(D, "09:00", "10:00"), iv(D, "11:00", "12:00"), iv(D, "13:00", "14:00"), iv(D, "15:00", "16:00")],
+         [iv(D, "08:00", "14:30")], [iv(D, "15:00", "16:00")]),
+        # busy periods ending exactly where a free stretch starts and starting exactly where one ends
+        ([iv(D, "09:00", "10:00"), iv(D, "11:00", "12:00")], [iv(D, "08:00", "09:00"), iv(D, "10:00", "11:00")],
+         [iv(D, "09:00", "10:00"), iv(D, "11:00", "12:00")]),
+        # across midnight, with a busy period on each side of it
+        ([iv(D, "20:00", "04:00", end_day=D1)], [iv(D, "22:00", "23:00"), iv(D1, "01:00", "02:00")],
+         [iv(D, "20:00", "22:00"), iv(D, "23:00", "01:00", end_day=D1), iv(D1, "02:00", "04:00")]),
     ],
 )
 def test_subtract(free, busy, expected):

@@ -1,4 +1,8 @@
-"""Properties of the matcher, checked against a brute-force reference on random schedules."""
+"""Properties of the matcher, checked against a brute-force reference on random schedules.
+
+The number of examples comes from the hypothesis profile (tests/conftest.py): 100 by default,
+1000 with HYPOTHESIS_PROFILE=ci (as .ci/run does on SQLite).
+"""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -6,7 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slots.intervals import UTC, Interval, free_slots, merge
+from slots.intervals import UTC, Interval, free_slots, merge, subtract
+from slots.policy import Policy, apply_policy
 from tests import dates
 
 ZONES = [ZoneInfo(z) for z in ("UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Europe/London")]
@@ -63,7 +68,7 @@ def scenario(draw):
     return origin, draw(st.lists(person(origin), min_size=1, max_size=4))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(deadline=None)
 @given(
     case=scenario(),
     duration=st.sampled_from([15, 30, 45, 60, 90]),
@@ -86,7 +91,7 @@ def test_matcher_agrees_with_brute_force(case, duration, step, zone, not_before_
     assert found == reference(schedules, bounds, timedelta(minutes=duration), timedelta(minutes=step), zone, not_before)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(intervals=person(ORIGINS[0]))
 def test_merge_is_sorted_disjoint_and_covers_the_same_minutes(intervals):
     merged = merge(intervals)
@@ -95,3 +100,74 @@ def test_merge_is_sorted_disjoint_and_covers_the_same_minutes(intervals):
     covered = {i.start + k * minute for i in intervals for k in range(int((i.end - i.start) / minute))}
     covered_merged = {i.start + k * minute for i in merged for k in range(int((i.end - i.start) / minute))}
     assert covered == covered_merged
+
+
+UNIT = timedelta(minutes=5)  # every end drawn above lies on this grid from the origin
+
+
+def units(intervals) -> set[datetime]:
+    """The starts of the UNIT-long pieces the intervals cover."""
+    return {i.start + k * UNIT for i in intervals for k in range(int((i.end - i.start) / UNIT))}
+
+
+def runs(pieces: set[datetime]) -> list[Interval]:
+    """Maximal intervals made of consecutive UNIT-long pieces: the merged form."""
+    found: list[Interval] = []
+    for start in sorted(pieces):
+        if found and found[-1].end == start:
+            found[-1] = Interval(found[-1].start, start + UNIT)
+        else:
+            found.append(Interval(start, start + UNIT))
+    return found
+
+
+@settings(deadline=None)
+@given(origin=st.sampled_from(ORIGINS), data=st.data())
+def test_subtract_agrees_with_brute_force(origin, data):
+    free = merge(data.draw(person(origin), label="free"))
+    # many short busy periods, so that a free stretch often holds two or more of them
+    busy = merge(data.draw(st.lists(st.tuples(st.integers(0, SPAN_MINUTES // 5), st.integers(1, 24)).map(
+        lambda t: Interval(origin + t[0] * UNIT, origin + (t[0] + t[1]) * UNIT)), max_size=12), label="busy"))
+    assert subtract(free, busy) == runs(units(free) - units(busy))
+
+
+@st.composite
+def policies(draw):
+    return Policy(
+        buffer_before=timedelta(minutes=draw(st.sampled_from([0, 5, 15, 30, 90]))),
+        buffer_after=timedelta(minutes=draw(st.sampled_from([0, 10, 30, 60]))),
+        min_notice=timedelta(minutes=draw(st.sampled_from([0, 30, 240, 1440]))),
+        max_per_day=draw(st.sampled_from([None, 1, 2, 3])),
+        tz=draw(st.sampled_from(ZONES)),
+    )
+
+
+def policy_reference(free, policy: Policy, interviews, now) -> list[Interval]:
+    """Each UNIT-long piece of free time is kept unless it is within the spacing of an interview, on a local
+    day holding max_per_day interviews or more, or sooner than now + min_notice."""
+    spacing = max(policy.buffer_before, policy.buffer_after)
+    per_day: dict = {}
+    for i in interviews:
+        day = i.start.astimezone(policy.tz).date()
+        per_day[day] = per_day.get(day, 0) + 1
+    kept = set()
+    for piece in units(free):
+        if spacing and any(piece < i.end + spacing and piece + UNIT > i.start - spacing for i in interviews):
+            continue
+        if policy.max_per_day and per_day.get(piece.astimezone(policy.tz).date(), 0) >= policy.max_per_day:
+            continue
+        if policy.min_notice and now is not None and piece < now + policy.min_notice:
+            continue
+        kept.add(piece)
+    return runs(kept)
+
+
+@settings(deadline=None)
+@given(origin=st.sampled_from(ORIGINS), policy=policies(), data=st.data())
+def test_apply_policy_agrees_with_brute_force(origin, policy, data):
+    free = merge(data.draw(person(origin), label="free"))
+    interviews = data.draw(st.lists(
+        st.tuples(st.integers(-24, SPAN_MINUTES // 5 + 24), st.integers(3, 36)).map(
+            lambda t: Interval(origin + t[0] * UNIT, origin + (t[0] + t[1]) * UNIT)), max_size=5), label="interviews")
+    now = data.draw(st.none() | st.integers(-300, SPAN_MINUTES // 5).map(lambda k: origin + k * UNIT), label="now")
+    assert apply_policy(free, policy, interviews, now) == policy_reference(free, policy, interviews, now)
