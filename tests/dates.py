@@ -49,3 +49,15 @@ def next_dst_change(tz, forward: bool, after: date | None = None) -> date:
         if before != after_change and (after_change > before) == forward:
             return day
     raise LookupError(f"{zone} has no DST change in three years")
+
+
+def without_dst_change(*zones, days: int = 1, after: date | None = None) -> date:
+    """The first day from `after` (default: monday(2)) starting `days` days in which none of `zones` changes
+    its clocks."""
+    day = after or monday(2)
+    for _ in range(3 * 366):
+        if all(len({datetime.combine(day + timedelta(days=k), time(0), tzinfo=_zone(z)).utcoffset()
+                    for k in range(days + 1)}) == 1 for z in zones):
+            return day
+        day += timedelta(days=1)
+    raise LookupError("no such day")

@@ -205,3 +205,122 @@ def test_interval_refuses_naive_and_empty():
         interval(datetime.combine(D, datetime.min.time()), datetime.combine(D1, datetime.min.time()))
     with pytest.raises(ValueError):
         interval(at(D, "10:00"), at(D, "10:00"))
+
+
+def test_interval_refuses_either_end_naive_with_a_message():
+    aware, naive = at(D, "10:00"), datetime.combine(D, time(11))
+    with pytest.raises(ValueError, match="^interval ends must be timezone-aware$"):
+        interval(naive, at(D, "11:00"))
+    with pytest.raises(ValueError, match="^interval ends must be timezone-aware$"):
+        interval(aware, naive)
+    with pytest.raises(ValueError, match="^an interval must end after it starts$"):
+        interval(at(D, "11:00"), aware)
+
+
+def test_interval_is_in_utc_itself():
+    found = interval(at(D, "09:00", KOLKATA), at(D, "10:00", NY))
+    assert found.start.tzinfo is UTC and found.end.tzinfo is UTC
+    assert found == Interval(at(D, "03:30"), at(D, "14:00") if NY.utcoffset(at(D, "10:00", NY)) == -4 * H
+                             else at(D, "15:00"))
+
+
+def test_contains_is_inclusive_at_both_ends():
+    outer = iv(D, "09:00", "12:00")
+    assert outer.contains(outer)
+    assert outer.contains(iv(D, "10:00", "11:00"))
+    assert not outer.contains(iv(D, "08:59", "10:00"))
+    assert not outer.contains(iv(D, "11:00", "12:01"))
+
+
+def test_merge_drops_empty_intervals():
+    empty = Interval(at(D, "10:00"), at(D, "10:00"))
+    assert merge([empty]) == []
+    assert merge([empty, iv(D, "11:00", "12:00")]) == [iv(D, "11:00", "12:00")]
+
+
+@pytest.mark.parametrize("minutes, step", [(0, 60), (60, 0), (-60, 60), (60, -60), (0, 0)])
+def test_slots_refuse_a_duration_or_step_that_is_not_positive(minutes, step):
+    with pytest.raises(ValueError, match="^duration and step must be positive$"):
+        slots([iv(D, "09:00", "12:00")], duration=timedelta(minutes=minutes), step=timedelta(minutes=step), tz=UTC)
+
+
+# Zones whose clocks change at local midnight: the day starts at 01:00 or midnight comes twice. Each is checked
+# over the three days around its next change (either way) against the brute-force reference.
+MIDNIGHT_CHANGES = [
+    (zone, forward) for zone in ("America/Santiago", "America/Havana", "Asia/Beirut")
+    for forward in (True, False)
+]
+
+
+@pytest.mark.parametrize("zone, forward", MIDNIGHT_CHANGES)
+@pytest.mark.parametrize("minutes, step", [(60, 60), (30, 30), (60, 420), (45, 15)])
+def test_grid_on_days_whose_clocks_change_at_midnight(zone, forward, minutes, step):
+    from tests.slots.test_intervals_properties import reference
+
+    tz = ZoneInfo(zone)
+    try:
+        change = dates.next_dst_change(tz, forward=forward)
+    except LookupError:
+        pytest.skip(f"{zone} no longer changes its clocks")
+    bounds = interval(dates.at(change - timedelta(days=1), tz=tz), dates.at(change + timedelta(days=2), tz=tz))
+    found = free_slots([[bounds]], bounds=bounds, duration=timedelta(minutes=minutes),
+                       step=timedelta(minutes=step), tz=tz)
+    expected = reference([[bounds]], bounds, timedelta(minutes=minutes), timedelta(minutes=step), tz, bounds.start)
+    assert found == expected
+
+
+@pytest.fixture(params=["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def process_zone(request, monkeypatch):
+    """The process's own local time far from UTC: the code must never use it (astimezone() without a zone)."""
+    import time as time_module
+
+    monkeypatch.setenv("TZ", request.param)
+    time_module.tzset()
+    yield request.param
+    monkeypatch.undo()
+    time_module.tzset()
+
+
+@pytest.mark.parametrize("tz", [UTC, KOLKATA, NY, ZoneInfo("Pacific/Pago_Pago"), ZoneInfo("Pacific/Kiritimati")])
+def test_nothing_depends_on_the_process_local_zone(process_zone, tz):
+    from slots.weekly import WeeklyPattern
+    from tests.slots.test_intervals_properties import reference
+
+    bounds = interval(dates.at(D, 0, tz=tz), dates.at(D + timedelta(days=2), 0, tz=tz))
+    free = [interval(dates.at(D, 9, tz=tz), dates.at(D, 17, tz=tz)),
+            interval(dates.at(D1, 22, tz=tz), dates.at(D2, 2, tz=tz))]
+    found = free_slots([free], bounds=bounds, duration=H, step=H, tz=tz)
+    assert found == reference([free], bounds, H, H, tz, bounds.start)
+    assert all(s.start.tzinfo is UTC for s in found)
+    # a weekly rule in `tz`, asked about one day of it: that day's occurrence only, in UTC
+    rule = WeeklyPattern(frozenset(range(7)), time(9), time(10), tz)
+    day = rule.expand(dates.at(D1, 0, tz=tz), dates.at(D2, 0, tz=tz))
+    assert day == [interval(dates.at(D1, 9, tz=tz), dates.at(D1, 10, tz=tz))]
+    assert day[0].start.tzinfo is UTC
+    # yesterday's occurrence of a rule crossing midnight runs into the day asked about
+    late = WeeklyPattern(frozenset(range(7)), time(22), time(2), tz)
+    assert late.expand(dates.at(D1, 0, tz=tz), dates.at(D1, 1, tz=tz)) == [
+        interval(dates.at(D, 22, tz=tz), dates.at(D1, 2, tz=tz))]
+
+
+def test_the_grid_is_laid_by_arithmetic_except_on_dst_days(monkeypatch):
+    """The fast path (one UTC offset all day) is taken on ordinary days; wall-clock conversion only on DST days."""
+    import slots.intervals as intervals
+
+    calls = []
+
+    def counting(wall, tz):
+        calls.append(wall)
+        return wall_to_instants(wall, tz)
+
+    wall_to_instants = intervals.wall_to_instants
+    monkeypatch.setattr(intervals, "wall_to_instants", counting)
+    zones = (UTC, NY, KOLKATA, ZoneInfo("Australia/Lord_Howe"))
+    day = dates.without_dst_change(*zones, days=4) + timedelta(days=1)  # the grid looks at the day around too
+    for tz in zones:
+        ordinary = [interval(dates.at(day, 0, tz=tz), dates.at(day + timedelta(days=2), 0, tz=tz))]
+        assert len(grid(ordinary, tz=tz)) == 48
+    assert calls == []
+    spring = [interval(dates.at(SPRING, 0, tz=NY), dates.at(SPRING + timedelta(days=1), 0, tz=NY))]
+    assert len(grid(spring, tz=NY)) == 23
+    assert calls

@@ -49,3 +49,17 @@ def test_all_day_rule():
     rule = WeeklyPattern(frozenset({0}), time(0), time(0), UTC)
     found = rule.expand(utc(-2), utc(7))
     assert [(i.start, i.end) for i in found] == [(utc(0), utc(1))]
+
+
+def test_an_occurrence_that_vanishes_in_a_dst_gap_is_not_an_empty_interval():
+    rule = WeeklyPattern(frozenset(range(7)), time(2), time(3), NY)  # 02:00-03:00 does not exist on SPRING
+    found = rule.expand(utc(0, day0=SPRING), utc(1, day0=SPRING))
+    assert all(i.end > i.start for i in found)
+    assert [i for i in found if i.start.astimezone(NY).date() == SPRING] == []
+
+
+def test_an_occurrence_ending_where_the_range_starts_is_outside_it():
+    rule = WeeklyPattern(frozenset(range(7)), time(9), time(10), UTC)
+    assert rule.expand(utc(0, 10), utc(0, 12)) == []
+    assert rule.expand(utc(0, 9, 59), utc(0, 12)) == [(utc(0, 9), utc(0, 10))]
+    assert rule.expand(utc(0, 6), utc(0, 9)) == []  # one starting where the range ends is outside too

@@ -3,6 +3,7 @@
 import os
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             "  HR          %s  password %s\n"
             "  candidate   candidate@example.com (id %s)\n"
             "  interviewer ivan@example.com (id %s), nora@example.com (id %s)\n"
-            "Try: the README's curl walk-through, or http://127.0.0.1:8000/api/v1/docs/\n"
+            "Try: the README's curl walk-through, or %s/api/v1/docs/\n"
             % (DEMO_PASSWORD, HR_EMAIL, hr_password, ids["candidate@example.com"], ids["ivan@example.com"],
-               ids["nora@example.com"])
+               ids["nora@example.com"], settings.PUBLIC_BASE_URL)
         )
