@@ -112,7 +112,7 @@ def main() -> None:
                         break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("bin/serve did not come up")
+                    raise SystemExit("bin/serve did not come up") from None
                 time.sleep(0.3)
         print(f"gunicorn: {PROCESSES} processes; database: {where}; cache and broker: Redis ({REDIS_URL}); "
               f"machine: {os.cpu_count()} cores; {SECONDS:g} s per case")

@@ -7,7 +7,6 @@ Real worker processes against the test database (and Redis when REDIS_URL is set
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
