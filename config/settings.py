@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "core.middleware.TrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.CsrfOnlyInTheAdminMiddleware",  # cookies authenticate nothing outside the admin
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
