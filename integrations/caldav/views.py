@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.idempotency import idempotent
+from core.schema import documents_errors
 from core.models import Role
 from integrations.caldav.services import caldav_connect, caldav_disconnect, caldav_sync, caldav_update_calendars
 from integrations.models import CalDAVConnection, ConnectionStatus
@@ -54,10 +55,12 @@ class CalDAVView(APIView):
         busy_calendar = serializers.CharField(max_length=2048, required=False)
 
     @extend_schema(responses=CalDAVConnectionSerializer)
+    @documents_errors({404: "No CalDAV calendar is connected for the caller."})
     def get(self, request):
         return Response(CalDAVConnectionSerializer(_own_connection(request)).data)
 
     @extend_schema(request=ConnectSerializer, responses={201: CalDAVConnectionSerializer})
+    @documents_errors({403: "only interviewers connect a calendar."})
     @idempotent
     def post(self, request):
         if request.user.effective_role != Role.INTERVIEWER:
@@ -68,6 +71,7 @@ class CalDAVView(APIView):
         return Response(CalDAVConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CalendarsSerializer, responses=CalDAVConnectionSerializer)
+    @documents_errors({404: "No CalDAV calendar is connected for the caller."})
     def patch(self, request):
         connection = _own_connection(request)
         data = self.CalendarsSerializer(data=request.data)
@@ -80,6 +84,7 @@ class CalDAVView(APIView):
         return Response(CalDAVConnectionSerializer(connection).data)
 
     @extend_schema(responses={204: None})
+    @documents_errors({404: "No CalDAV calendar is connected for the caller."})
     def delete(self, request):
         caldav_disconnect(connection=_own_connection(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -87,6 +92,7 @@ class CalDAVView(APIView):
 
 class CalDAVSyncView(APIView):
     @extend_schema(request=None, responses=CalDAVConnectionSerializer)
+    @documents_errors({404: "No CalDAV calendar is connected for the caller."})
     def post(self, request):
         connection = _own_connection(request)
         caldav_sync(user_id=request.user.pk)

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ServiceUnavailable
+from core.schema import documents_errors
 from core.models import Role
 from integrations.microsoft import client
 from integrations.microsoft.services import (
@@ -45,6 +46,7 @@ def _own_connection(request) -> MicrosoftConnection:
 
 class MicrosoftAuthorizeView(APIView):
     @extend_schema(responses=inline_serializer("MicrosoftAuthorize", {"authorization_url": serializers.URLField()}))
+    @documents_errors({403: "only interviewers connect a calendar.", 503: "Microsoft 365 is not configured."})
     def get(self, request):
         _require_configured()
         if request.user.effective_role != Role.INTERVIEWER:
@@ -67,7 +69,8 @@ class MicrosoftCallbackView(APIView):
         error = serializers.CharField(max_length=200, required=False)
         error_description = serializers.CharField(max_length=2000, required=False)
 
-    @extend_schema(responses=MicrosoftConnectionSerializer)
+    @extend_schema(parameters=[InputSerializer], responses=MicrosoftConnectionSerializer)
+    @documents_errors({503: "Microsoft 365 is not configured."})
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -81,10 +84,12 @@ class MicrosoftCallbackView(APIView):
 
 class MicrosoftConnectionView(APIView):
     @extend_schema(responses=MicrosoftConnectionSerializer)
+    @documents_errors({404: "Microsoft 365 is not connected for the caller."})
     def get(self, request):
         return Response(MicrosoftConnectionSerializer(_own_connection(request)).data)
 
     @extend_schema(responses={204: None})
+    @documents_errors({404: "Microsoft 365 is not connected for the caller."})
     def delete(self, request):
         microsoft_disconnect(connection=_own_connection(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -92,6 +97,7 @@ class MicrosoftConnectionView(APIView):
 
 class MicrosoftSyncView(APIView):
     @extend_schema(request=None, responses=MicrosoftConnectionSerializer)
+    @documents_errors({404: "Microsoft 365 is not connected for the caller."})
     def post(self, request):
         connection = _own_connection(request)
         microsoft_sync(user_id=request.user.pk)

@@ -47,7 +47,7 @@ level = warning
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Radicale did not start: {process.stderr.read().decode()[-2000:]}")
+                    raise RuntimeError(f"Radicale did not start: {process.stderr.read().decode()[-2000:]}") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/"
     finally:
