@@ -30,8 +30,13 @@ pytestmark = pytest.mark.skipif(not EXAMPLES, reason="set SCHEMATHESIS_EXAMPLES=
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-# The schema as the running application serves it (generating it needs no database).
-schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+# The schema as the running application serves it (generating it needs no database). Microsoft's authorize and
+# callback are left out: msal reads the identity provider's metadata before anything else, so with none reachable
+# they can only answer their documented 503 `unavailable`; tests/integrations/test_microsoft.py covers them against
+# a local emulator of that provider.
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application).exclude(
+    path_regex=r"^/api/v1/integrations/microsoft/(authorize|callback)$"
+)
 
 
 @pytest.fixture(autouse=True)
