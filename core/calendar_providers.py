@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import CharField, Value
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -117,6 +120,7 @@ class CalendarProvider(abc.ABC):
 
     name: str  # short and stable: it names busy periods' source and tasks' arguments
     label: str
+    connection_model = None  # the model of its connections (a ``user`` each): its writes refresh ``with_any``
 
     @abc.abstractmethod
     def connect(self, *, user, **params):
@@ -173,6 +177,9 @@ _registry: dict[str, CalendarProvider] = {}
 
 def register(provider: CalendarProvider) -> None:
     _registry[provider.name] = provider
+    if provider.connection_model is not None:
+        for signal in (post_save, post_delete):
+            signal.connect(_connection_written, sender=provider.connection_model, dispatch_uid=f"calendars-{provider.name}")
 
 
 def registered() -> list[CalendarProvider]:
@@ -196,6 +203,38 @@ def _across_providers(rows_of) -> list[tuple[str, int]]:
     return sorted(union)
 
 
+# Whether a user has any connection row (of any provider, in any state), cached per user, so that a booking
+# of people who never connected a calendar asks no provider table. Every save or delete of a connection
+# forgets the user's entry, at once and again after its commit (a read that raced the write could have put
+# the old answer back); the expiry bounds what an update() that bypasses signals could leave.
+_ANY_KEY = "calendars:any:{}"
+_ANY_SECONDS = 600
+
+
+def _connection_written(sender, instance, **kwargs) -> None:
+    key = _ANY_KEY.format(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key), robust=True)
+
+
+def with_any(user_ids: list[int]) -> list[int]:
+    """Those of these users who have a connection row with some provider (one cache read when warm)."""
+    ids = sorted(set(user_ids))
+    known = cache.get_many([_ANY_KEY.format(pk) for pk in ids])
+    missing = [pk for pk in ids if _ANY_KEY.format(pk) not in known]
+    if missing:
+        found = set()
+        queries = [p.connection_model.objects.filter(user_id__in=missing).values_list("user_id").order_by()
+                   for p in registered() if p.connection_model is not None]
+        if queries:
+            union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+            found = {pk for (pk,) in union}
+        answers = {_ANY_KEY.format(pk): pk in found for pk in missing}
+        cache.set_many(answers, _ANY_SECONDS)
+        known.update(answers)
+    return [pk for pk in ids if known[_ANY_KEY.format(pk)]]
+
+
 def connected(user_ids: list[int]) -> list[tuple[str, int]]:
     """``(provider name, user id)`` for every working connection of these users."""
     return _across_providers(lambda p: p.active_connections(list(user_ids)))
@@ -211,11 +250,14 @@ def sync_before_booking(*, user_ids: list[int], budget: float | None = None) -> 
     One try per calendar, each HTTP call bounded by what is left of the budget. A calendar that fails or
     runs out of time keeps its last known busy time (the booking goes ahead on it) and gets a full sync
     from the task worker. Network: call it outside any transaction."""
+    results: dict[tuple[str, int], str] = {}
+    user_ids = with_any(user_ids)
+    if not user_ids:
+        return results
     budget = settings.CALENDAR_BOOKING_BUDGET_SECONDS if budget is None else budget
     deadline = Deadline.within(budget)
     synced_before = timezone.now() - FRESH_BEFORE_BOOKING
-    results: dict[tuple[str, int], str] = {}
-    for name, user_id in _stale(list(user_ids), synced_before):
+    for name, user_id in _stale(user_ids, synced_before):
         provider = get(name)
         remaining = deadline.remaining()
         if remaining is not None and remaining < _MIN_CALL_SECONDS:

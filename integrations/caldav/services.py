@@ -199,6 +199,7 @@ def caldav_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
 class CalDAVProvider(providers.CalendarProvider):
     name = BusySource.CALDAV
     label = "CalDAV"
+    connection_model = CalDAVConnection
 
     def connect(self, *, user, url: str, username: str, password: str):
         return caldav_connect(user=user, url=url, username=username, password=password)

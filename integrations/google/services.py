@@ -262,6 +262,7 @@ def google_sync_all() -> int:
 class GoogleProvider(providers.CalendarProvider):
     name = BusySource.GOOGLE
     label = "Google Calendar"
+    connection_model = GoogleConnection
 
     def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
         return google_connect_finish(code=code, state=state)

@@ -209,6 +209,7 @@ def microsoft_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
 class MicrosoftProvider(providers.CalendarProvider):
     name = BusySource.MICROSOFT
     label = "Microsoft 365"
+    connection_model = MicrosoftConnection
 
     def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
         return microsoft_connect_finish(code=code, state=state)

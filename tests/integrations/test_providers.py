@@ -43,5 +43,21 @@ def test_connections_across_providers_in_one_query(interviewer, django_assert_nu
 def test_nothing_to_sync_costs_one_query(interviewer, django_assert_num_queries):
     CalDAVConnection.objects.create(user=interviewer, url="https://dav.example.test/", username="u",
                                     password_encrypted=encrypt("p"), last_synced=timezone.now())
+    calendar_providers.with_any([interviewer.pk])  # who has a calendar at all: cached
     with django_assert_num_queries(1):
         assert calendar_providers.sync_before_booking(user_ids=[interviewer.pk]) == {}
+
+
+def test_people_without_a_calendar_cost_no_query_once_known(interviewer, django_assert_num_queries):
+    nobody = InterviewerFactory()
+    GoogleConnection.objects.create(user=interviewer, refresh_token_encrypted=encrypt("r"), status="broken")
+    with django_assert_num_queries(1):  # one query over every provider's table for both
+        assert calendar_providers.with_any([interviewer.pk, nobody.pk]) == [interviewer.pk]
+    with django_assert_num_queries(0):
+        assert calendar_providers.sync_before_booking(user_ids=[nobody.pk]) == {}
+    # a connection written (here: made for nobody, then removed) is seen at once
+    connection = MicrosoftConnection.objects.create(user=nobody, refresh_token_encrypted=encrypt("r"),
+                                                    mailbox="n@x.test")
+    assert calendar_providers.with_any([nobody.pk]) == [nobody.pk]
+    connection.delete()
+    assert calendar_providers.with_any([nobody.pk]) == []
