@@ -1,8 +1,8 @@
 """The seam between bookings and interviewers' connected calendars, through the provider registry only:
-before a booking, a quick sync within the outbound budget; after commit, a task per interviewer and
-provider brings that calendar's busy block in line with the interview (insert, move or delete)."""
+before a booking, a quick sync within the outbound budget; after commit, the worker queues a task per
+interviewer and provider that brings that calendar's busy block in line with the interview (insert, move
+or delete). Which interviewers have a calendar is looked up by the worker, not in the booking request."""
 
-from django.db import transaction
 from django_q.tasks import async_task
 
 from core import calendar_providers as providers
@@ -14,12 +14,13 @@ def sync_before_booking(user_ids: list[int]) -> None:
     providers.sync_before_booking(user_ids=user_ids)
 
 
-def queue_busy_block_sync(interview: Interview, interviewer_ids: list[int]) -> None:
+def busy_blocks_queue(*, interview_id: int, interviewer_ids: list[int]) -> list[str]:
+    """A task per connected calendar of these interviewers (the worker's side of a booking)."""
+    queued = []
     for name, user_id in providers.connected(interviewer_ids):
-        transaction.on_commit(
-            lambda name=name, user_id=user_id: async_task("scheduling.tasks.push_busy_block", interview.pk, user_id, name),
-            robust=True,
-        )
+        async_task("scheduling.tasks.push_busy_block", interview_id, user_id, name)
+        queued.append(f"{name}:{user_id}")
+    return queued
 
 
 def busy_block(interview: Interview, user_id: int) -> providers.BusyBlock:

@@ -15,7 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict, SlotUnavailable
 from core.models import User
-from scheduling.calendar_push import queue_busy_block_sync, sync_before_booking
+from scheduling.calendar_push import sync_before_booking
 from scheduling.models import Interview, InterviewStatus, InviteDelivery, InviteMethod
 from slots.intervals import Interval
 from slots.models import BusyPeriod, BusySource
@@ -51,13 +51,17 @@ def _people(interview: Interview) -> list[int]:
     return [interview.candidate_id, *interview.interviewers.values_list("pk", flat=True)]
 
 
-def _queue_invites(interview: Interview, people: list[int], method: str) -> None:
+def _announce(interview: Interview, *, requests: list[int], cancels: list[int] = (), calendars: list[int]) -> None:
+    """Write the invites (REQUEST to ``requests``, CANCEL to ``cancels``) to the outbox, and after commit hand
+    the worker one task for the invites and these interviewers' calendar blocks: one broker round trip."""
     deliveries = InviteDelivery.objects.bulk_create(
-        InviteDelivery(interview=interview, recipient_id=pk, method=method, sequence=interview.sequence)
-        for pk in people
+        [InviteDelivery(interview=interview, recipient_id=pk, method=InviteMethod.REQUEST, sequence=interview.sequence)
+         for pk in requests]
+        + [InviteDelivery(interview=interview, recipient_id=pk, method=InviteMethod.CANCEL, sequence=interview.sequence)
+           for pk in cancels]
     )
-    for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: async_task("scheduling.tasks.send_invite", pk), robust=True)
+    args = (interview.pk, [d.pk for d in deliveries], list(calendars))
+    transaction.on_commit(lambda: async_task("scheduling.tasks.interview_changed", *args), robust=True)
 
 
 def interview_book(
@@ -104,15 +108,17 @@ def book_locked(
     people = [candidate.pk, *(i.pk for i in interviewers)]
     _check_free(people, start, end)
     interview = Interview(candidate=candidate, title=title, start=start, end=end, created_by=created_by, loop=loop)
-    interview.full_clean(exclude=["candidate", "created_by", "loop"])
+    # fields only: the uid is a fresh uuid4 and the database checks end > start (no queries for either)
+    interview.full_clean(exclude=["candidate", "created_by", "loop"], validate_unique=False, validate_constraints=False)
     interview.save()
-    interview.interviewers.set(interviewers)
+    Interview.interviewers.through.objects.bulk_create(
+        Interview.interviewers.through(interview=interview, user_id=u.pk) for u in interviewers
+    )
     BusyPeriod.objects.bulk_create(
         BusyPeriod(user_id=pk, start=start, end=end, source=BusySource.INTERVIEW, interview=interview)
         for pk in people
     )
-    _queue_invites(interview, people, InviteMethod.REQUEST)
-    queue_busy_block_sync(interview, people[1:])
+    _announce(interview, requests=people, calendars=people[1:])
     return interview
 
 
@@ -189,9 +195,7 @@ def interview_update(
                 BusyPeriod(user_id=pk, start=new_start, end=new_end, source=BusySource.INTERVIEW, interview=interview)
                 for pk in joining
             )
-            _queue_invites(interview, people, InviteMethod.REQUEST)
-            _queue_invites(interview, leaving, InviteMethod.CANCEL)
-            queue_busy_block_sync(interview, [*new_panel, *leaving])
+            _announce(interview, requests=people, cancels=leaving, calendars=[*new_panel, *leaving])
             announce_free_time_changed(people + leaving if moved else leaving)
     except IntegrityError:
         raise SlotUnavailable() from None
@@ -217,7 +221,6 @@ def interview_cancel(*, interview: Interview, reason: str = "") -> Interview:
         interview.cancel_reason = reason
         interview.save(update_fields=["status", "sequence", "cancelled_at", "cancel_reason", "updated"])
         BusyPeriod.objects.filter(interview=interview).delete()
-        _queue_invites(interview, people, InviteMethod.CANCEL)
-        queue_busy_block_sync(interview, people[1:])
+        _announce(interview, requests=[], cancels=people, calendars=people[1:])
         announce_free_time_changed(people)
     return interview

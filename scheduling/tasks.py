@@ -5,8 +5,20 @@ from scheduling.auto import (
     interview_requests_try_all,
     interview_requests_try_for_users,
 )
-from scheduling.calendar_push import busy_block_sync
-from scheduling.delivery import invite_send, invites_retry_pending
+from scheduling.calendar_push import busy_block_sync, busy_blocks_queue
+from scheduling.delivery import invite_send, invites_retry_pending, invites_send
+
+
+def interview_changed(interview_id: int, delivery_ids: list[int], interviewer_ids: list[int]) -> dict:
+    """What a booking, change or cancel leaves to the worker, queued as one task: its invites (one SMTP
+    connection), then a task per connected calendar whose busy block must follow."""
+    sent = invites_send(delivery_ids=delivery_ids)
+    pushes = busy_blocks_queue(interview_id=interview_id, interviewer_ids=interviewer_ids)
+    return {"invites": sent, "calendars": pushes}
+
+
+def send_invites(delivery_ids: list[int]) -> dict[int, str]:
+    return invites_send(delivery_ids=delivery_ids)
 
 
 def send_invite(delivery_id: int) -> str:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 class _Handler(socketserver.StreamRequestHandler):
     def handle(self):
         sink = self.server.sink
+        with sink.lock:
+            sink.connections += 1
         self.wfile.write(b"220 sink ready\r\n")
         data_mode, lines = False, []
         for raw in self.rfile:
@@ -46,6 +48,7 @@ class Sink:
     def __init__(self, accept_delay: float = 0.0):
         self.accept_delay = accept_delay
         self.messages: list[bytes] = []
+        self.connections = 0
         self.lock = threading.Lock()
         self.receiving = threading.Event()  # a message's data has arrived (the client waits for our answer)
         self.release = threading.Event()

@@ -147,7 +147,7 @@ def test_two_servers_and_two_workers_share_everything(tmp_path):
                 messages = list(sink.messages)
             assert len(messages) == expected
             # both workers took part (each task is taken once, by whichever worker is free)
-            sent_by = {p: (tmp_path / f"worker{p}.log").read_text().count("Processed 'scheduling.tasks.send_invite'")
+            sent_by = {p: (tmp_path / f"worker{p}.log").read_text().count("Processed 'scheduling.tasks.interview_changed'")
                        for p in range(2)}
             assert all(sent_by.values()), sent_by
 
