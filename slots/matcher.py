@@ -13,7 +13,8 @@ from slots.intervals import Interval, free_slots
 from slots import loops
 from slots.loops import Itinerary, Session, explain_loop, search_loops, session_tables
 from slots.pools import pool_slots
-from slots.selectors import free_time, free_time_detail
+from slots.free_time_cache import free_time_cached
+from slots.selectors import free_time
 
 
 def find_slots(
@@ -57,7 +58,8 @@ def match(
     step: timedelta,
     tz: tzinfo,
 ) -> SlotAnswer:
-    """The slots for a panel and K of a pool, or why there are none (the same 4 queries either way)."""
+    """The slots for a panel and K of a pool, or why there are none (the same 4 queries either way, none
+    for people whose free time is cached)."""
     now = timezone.now()
     search = Search(
         required=(candidate.pk, *(u.pk for u in interviewers)),
@@ -69,7 +71,7 @@ def match(
         bounds=Interval(start, end),
         not_before=now,
     )
-    detail = free_time_detail(search.people, start, end, now=now)
+    detail = free_time_cached(search.people, start, end, now=now)
     found = pool_slots(
         [detail.free[pk] for pk in search.required],
         {pk: detail.free[pk] for pk in search.pool},
@@ -107,7 +109,7 @@ def match_loop(
     """Itineraries for a loop (``slots.loops``), or why there are none; everyone's free time in 4 queries."""
     now = timezone.now()
     people = [candidate.pk, *(pk for s in sessions for pk in (*s.interviewers, *s.pool))]
-    detail = free_time_detail(people, start, end, now=now)
+    detail = free_time_cached(people, start, end, now=now)
     where = dict(bounds=Interval(start, end), step=step, tz=tz, not_before=now)
     tables = session_tables(sessions, candidate=detail.free[candidate.pk], free=detail.free, **where)
     common = dict(where, any_order=any_order, max_gap=max_gap, tables=tables, max_states=loops.MAX_STATES)

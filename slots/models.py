@@ -3,6 +3,71 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.validators import validate_timezone
+from slots.versions import touch
+
+
+class FreeTimeQuerySet(models.QuerySet):
+    """Bulk writes of rows that make up someone's free time give those people a new version."""
+
+    def _people(self) -> set:
+        return set(self.values_list("user_id", flat=True).order_by().distinct())
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        touch(o.user_id for o in objs)
+        return created
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        people = set(self.model.objects.filter(pk__in=[o.pk for o in objs]).values_list("user_id", flat=True))
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        touch(people | {o.user_id for o in objs})
+        return updated
+
+    def update(self, **kwargs):
+        people = self._people()
+        updated = super().update(**kwargs)
+        moved_to = kwargs.get("user_id", getattr(kwargs.get("user"), "pk", kwargs.get("user")))
+        touch(people | {moved_to})
+        return updated
+
+    update.queryset_only = True
+
+    def delete(self):
+        people = self._people()
+        deleted = super().delete()
+        touch(people)
+        return deleted
+
+    delete.queryset_only = True
+
+
+class FreeTimeRow(models.Model):
+    """A row that makes up its user's free time: saving or deleting it gives them a new version
+    (``slots.versions``), and its previous user too when it moves to someone else."""
+
+    objects = FreeTimeQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        row = super().from_db(db, field_names, values)
+        row._loaded_user_id = row.__dict__.get("user_id")
+        return row
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        touch([self.user_id, getattr(self, "_loaded_user_id", None)])
+        self._loaded_user_id = self.user_id
+
+    def delete(self, *args, **kwargs):
+        people = [self.user_id, getattr(self, "_loaded_user_id", None)]
+        deleted = super().delete(*args, **kwargs)
+        touch(people)
+        return deleted
 
 
 class AvailabilitySource(models.TextChoices):
@@ -10,7 +75,7 @@ class AvailabilitySource(models.TextChoices):
     ICAL = "ical", "Imported iCal"
 
 
-class AvailabilityWindow(models.Model):
+class AvailabilityWindow(FreeTimeRow):
     """A one-off stretch of time a user says they are free, stored in UTC."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
@@ -32,7 +97,7 @@ class AvailabilityWindow(models.Model):
         return f"{self.user_id}: {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC"
 
 
-class WeeklyRule(models.Model):
+class WeeklyRule(FreeTimeRow):
     """Free every week on some weekdays between two wall-clock times in a zone."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_rules")
@@ -66,7 +131,7 @@ class BusySource(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
 
 
-class BusyPeriod(models.Model):
+class BusyPeriod(FreeTimeRow):
     """Time a user is not free, whatever their availability says."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_periods")
@@ -92,7 +157,7 @@ class BusyPeriod(models.Model):
         return f"{self.user_id} busy ({self.source}) {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC"
 
 
-class InterviewerPolicy(models.Model):
+class InterviewerPolicy(FreeTimeRow):
     """How an interviewer wants to be booked. The defaults change nothing."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="policy")

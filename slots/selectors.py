@@ -79,15 +79,22 @@ class FreeTime(NamedTuple):
     before_policy: dict[int, list[Interval]]  # availability less busy time: what explanations compare with
 
 
-def free_time_detail(
+class Schedule(NamedTuple):
+    """What one person's free time in a range is made of, before ``now`` is known."""
+
+    before_policy: list[Interval]  # availability less busy time, merged
+    interviews: list[Interval]  # their interviews, read with a margin around the range (for the policy)
+    policy: Policy
+
+
+def schedules(
     user_ids: Iterable[int],
     start: datetime,
     end: datetime,
     *,
-    now: datetime | None = None,
     exclude_interview: int | None = None,
-) -> FreeTime:
-    """``free_time``, together with each user's free time before their policy (the same 4 queries)."""
+) -> dict[int, Schedule]:
+    """Each user's ``Schedule`` for ``[start, end)`` (4 queries, whatever the number of users and rows)."""
     user_ids = list(dict.fromkeys(user_ids))
     policy_of = policies(user_ids)
     available = available_time(user_ids, start, end)
@@ -103,9 +110,27 @@ def free_time_detail(
         busy[user_id].append(period)
         if source == BusySource.INTERVIEW:
             interviews[user_id].append(period)
-    before_policy = {user_id: subtract(available[user_id], merge(busy[user_id])) for user_id in user_ids}
-    free = {
-        user_id: apply_policy(before_policy[user_id], policy_of[user_id], interviews[user_id], now)
+    return {
+        user_id: Schedule(subtract(available[user_id], merge(busy[user_id])), interviews[user_id], policy_of[user_id])
         for user_id in user_ids
     }
-    return FreeTime(free, before_policy)
+
+
+def free_time_of(found: dict[int, Schedule], now: datetime | None) -> FreeTime:
+    """Free time from schedules, with each policy applied at ``now`` (pure)."""
+    return FreeTime(
+        {pk: apply_policy(s.before_policy, s.policy, s.interviews, now) for pk, s in found.items()},
+        {pk: s.before_policy for pk, s in found.items()},
+    )
+
+
+def free_time_detail(
+    user_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+    exclude_interview: int | None = None,
+) -> FreeTime:
+    """``free_time``, together with each user's free time before their policy (the same 4 queries)."""
+    return free_time_of(schedules(user_ids, start, end, exclude_interview=exclude_interview), now)

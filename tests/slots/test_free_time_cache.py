@@ -1,0 +1,217 @@
+"""Cached free time for slot searches: the same answers as the database gives, after every kind of write.
+
+Three checks: random data and ranges give the same slots and explanations cached (cold and warm) as read
+straight from the database; every path that writes free time (the API, imports, provider syncs, bookings,
+the admin's deletes, a zone change) is followed by the fresh answer; and a warm search reads no rows.
+"""
+
+import random
+import threading
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.calendar_providers import BusyAnswer
+from integrations.calendar_store import store_busy
+from integrations.models import CalendarSource
+from scheduling.models import Interview
+from slots import matcher
+from slots.intervals import Interval
+from slots.models import AvailabilityWindow, BusyPeriod, InterviewerPolicy, WeeklyRule
+from slots.selectors import free_time_detail
+from tests import dates
+from tests.factories import CandidateFactory, InterviewerFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dates.monday(2)
+ZONES = ["UTC", "Asia/Kolkata", "America/New_York", "Australia/Lord_Howe"]
+
+
+def at(day: int, hour: int = 0, minute: int = 0, tz="UTC"):
+    return dates.at(MONDAY + timedelta(days=day), hour, minute, tz)
+
+
+def uncached(user_ids, start, end, *, now):
+    return free_time_detail(user_ids, start, end, now=now)
+
+
+def both(monkeypatch, **search):
+    """``match`` through the cache (twice: it may fill it, then reads it) and straight from the database."""
+    cold = matcher.match(**search)
+    warm = matcher.match(**search)
+    with monkeypatch.context() as patched:
+        patched.setattr(matcher, "free_time_cached", uncached)
+        truth = matcher.match(**search)
+    return cold, warm, truth
+
+
+def _random_person(rng: random.Random, person) -> None:
+    for _ in range(rng.randrange(0, 12)):
+        start = at(rng.randrange(-3, 12), rng.randrange(0, 24), rng.choice([0, 15, 30, 45]))
+        AvailabilityWindow.objects.create(user=person, start=start, end=start + timedelta(minutes=rng.randrange(30, 900, 15)))
+    for _ in range(rng.randrange(0, 3)):
+        start_hour, length = rng.randrange(0, 24), rng.randrange(1, 12)
+        WeeklyRule.objects.create(user=person, weekdays=rng.sample(range(7), rng.randrange(1, 6)),
+                                  start_time=f"{start_hour:02d}:{rng.choice([0, 30]):02d}",
+                                  end_time=f"{(start_hour + length) % 24:02d}:00", timezone=rng.choice(ZONES))
+    for _ in range(rng.randrange(0, 10)):
+        start = at(rng.randrange(-5, 15), rng.randrange(0, 24), rng.choice([0, 30]))
+        BusyPeriod.objects.create(user=person, start=start, end=start + timedelta(minutes=rng.randrange(15, 240, 15)),
+                                  source=rng.choice(["manual", "interview", "ical"]))
+    if rng.random() < 0.6:
+        InterviewerPolicy.objects.create(user=person, buffer_before=rng.choice([0, 15, 60]),
+                                         buffer_after=rng.choice([0, 30, 120]),
+                                         min_notice=rng.choice([0, 60, 60 * 24 * 20]),
+                                         max_per_day=rng.choice([None, 1, 2]))
+    person.timezone = rng.choice(ZONES)
+    person.save()
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_cached_answers_equal_the_databases(seed, monkeypatch):
+    rng = random.Random(seed)
+    candidate, panel = CandidateFactory(), [InterviewerFactory() for _ in range(rng.randrange(1, 3))]
+    pool = [InterviewerFactory() for _ in range(rng.choice([0, 0, 2]))]
+    for person in (candidate, *panel, *pool):
+        _random_person(rng, person)
+    now = timezone.now()
+    monkeypatch.setattr(matcher.timezone, "now", lambda: now)
+    for _ in range(3):  # ranges that start and end at any minute, the first maybe in the past
+        start = at(rng.randrange(-2, 8), rng.randrange(0, 24), rng.randrange(0, 60))
+        search = dict(candidate=candidate, interviewers=panel, pool=pool, pool_size=1 if pool else 0,
+                      start=start, end=start + timedelta(minutes=rng.randrange(60, 60 * 24 * 9)),
+                      duration=timedelta(minutes=rng.choice([30, 60, 90])), step=timedelta(minutes=rng.choice([15, 30, 60])),
+                      tz=dates._zone(rng.choice(ZONES)))
+        cold, warm, truth = both(monkeypatch, **search)
+        assert cold == truth and warm == truth
+
+
+# --- every write path, then the cached answer -------------------------------------------------------------
+
+@pytest.fixture
+def scene(hr_client, candidate, interviewer, monkeypatch):
+    """A candidate and an interviewer free all of day 1 and day 2, and what /slots/ answers, checked against
+    the answer straight from the database each time it is asked."""
+    for person in (candidate, interviewer):
+        AvailabilityWindow.objects.create(user=person, start=at(1), end=at(3))
+    query = (f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&tz=UTC"
+             f"&start={dates.z(at(1))}&end={dates.z(at(3))}")
+
+    def answer() -> list[str]:
+        r = hr_client.get(query)
+        assert r.status_code == 200, r.content
+        with monkeypatch.context() as patched:
+            patched.setattr(matcher, "free_time_cached", uncached)
+            truth = hr_client.get(query).json()
+        assert r.json() == truth
+        return [s["start"][8:16] for s in r.json()["slots"]]
+
+    return answer
+
+
+def _changes(scene, write) -> None:
+    before = scene()
+    write()
+    assert scene() != before, "the write changed nothing: the check would prove nothing"
+
+
+def test_the_api_writes_of_windows_rules_and_busy_time(scene, candidate_client, interviewer_client):
+    _changes(scene, lambda: interviewer_client.post("/api/v1/busy/", {"start": at(1, 9).isoformat(),
+                                                                       "end": at(1, 12).isoformat()}, format="json"))
+    busy = BusyPeriod.objects.get(source="manual")
+    _changes(scene, lambda: interviewer_client.delete(f"/api/v1/busy/{busy.pk}/"))
+    window = AvailabilityWindow.objects.filter(user__role="candidate").get()
+    _changes(scene, lambda: candidate_client.patch(f"/api/v1/availability/{window.pk}/",
+                                                   {"end": at(2, 10).isoformat()}, format="json"))
+    _changes(scene, lambda: candidate_client.delete(f"/api/v1/availability/{window.pk}/"))
+    _changes(scene, lambda: candidate_client.post("/api/v1/availability/weekly/", {
+        "weekdays": list(range(7)), "start_time": "08:00", "end_time": "11:00", "timezone": "UTC"}, format="json"))
+    rule = WeeklyRule.objects.get()
+    _changes(scene, lambda: candidate_client.delete(f"/api/v1/availability/weekly/{rule.pk}/"))
+    _changes(scene, lambda: candidate_client.post("/api/v1/availability/", [
+        {"start": at(1, 4).isoformat(), "end": at(1, 6).isoformat()}], format="json"))
+
+
+def test_policy_zone_bookings_and_their_changes(scene, hr_client, interviewer, interviewer_client):
+    other = CandidateFactory()
+    AvailabilityWindow.objects.create(user=other, start=at(1), end=at(3))
+    booked = hr_client.post("/api/v1/interviews/", {"candidate": other.pk, "interviewers": [interviewer.pk],
+                                                    "start": at(1, 10).isoformat()}, format="json")
+    assert booked.status_code == 201, booked.content
+    # a daily cap of one: the rest of the interviewer's day 1 is gone
+    _changes(scene, lambda: hr_client.patch(f"/api/v1/users/{interviewer.pk}/policy",
+                                            {"max_per_day": 1, "buffer_after": 60}, format="json"))
+    # the interviewer's zone moves their local day (and so which day the cap fills)
+    _changes(scene, lambda: interviewer_client.patch("/api/v1/me", {"timezone": "Pacific/Kiritimati"}, format="json"))
+    pk = booked.json()["id"]
+    _changes(scene, lambda: hr_client.patch(f"/api/v1/interviews/{pk}/", {"start": at(2, 23).isoformat()},
+                                            format="json"))
+    _changes(scene, lambda: hr_client.post(f"/api/v1/interviews/{pk}/cancel", {}, format="json"))
+    again = hr_client.post("/api/v1/interviews/", {"candidate": other.pk, "interviewers": [interviewer.pk],
+                                                   "start": at(2, 9).isoformat()}, format="json")
+    assert again.status_code == 201
+    _changes(scene, lambda: Interview.objects.get(pk=again.json()["id"]).delete())  # the admin's delete
+
+
+def test_imports_provider_syncs_and_their_removal(scene, interviewer, interviewer_client):
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+           f"DTSTAMP:20200101T000000Z\r\nDTSTART:{at(1, 13):%Y%m%dT%H%M%SZ}\r\nDTEND:{at(1, 15):%Y%m%dT%H%M%SZ}\r\n"
+           "SUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    _changes(scene, lambda: interviewer_client.post(
+        "/api/v1/calendars/import/", {"file": SimpleUploadedFile("mine.ics", ics, "text/calendar")}))
+    _changes(scene, lambda: CalendarSource.objects.get(user=interviewer).delete())  # its periods go with it
+    answer = BusyAnswer({"primary": [(at(2, 8), at(2, 20))]})
+    _changes(scene, lambda: store_busy(user_id=interviewer.pk, source="google", calendars=["primary"], answer=answer,
+                                       start=at(0), end=at(10)))
+    _changes(scene, lambda: BusyPeriod.objects.filter(source="google").update(end=at(2, 9)))
+
+
+def test_a_warm_search_reads_no_rows(hr_client, candidate, interviewer, django_assert_max_num_queries):
+    for person in (candidate, interviewer):
+        AvailabilityWindow.objects.bulk_create(AvailabilityWindow(user=person, start=at(d, 9), end=at(d, 17))
+                                               for d in range(60))
+    query = (f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}"
+             f"&start={dates.z(at(0))}&end={dates.z(at(60))}")
+    first = hr_client.get(query)
+    with django_assert_max_num_queries(1):  # the participants; nobody's free time
+        assert hr_client.get(query).json() == first.json()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection reading during a write")
+def test_a_search_during_a_write_cannot_keep_the_old_answer(candidate, interviewer):
+    """Another connection searches while a write is not yet committed: it reads the old rows under the new
+    version; the version set at the commit makes that entry unreachable."""
+    for person in (candidate, interviewer):
+        AvailabilityWindow.objects.create(user=person, start=at(1, 9), end=at(1, 12))
+    search = dict(candidate=candidate, interviewers=[interviewer], start=at(1), end=at(2),
+                  duration=timedelta(minutes=60), step=timedelta(minutes=60), tz=dates._zone("UTC"))
+
+    def search_elsewhere(out):
+        try:
+            out.append([s.start.hour for s, _ in matcher.match(**search).slots])
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        BusyPeriod.objects.create(user=interviewer, start=at(1, 9), end=at(1, 11), source="manual")
+        during = []
+        thread = threading.Thread(target=search_elsewhere, args=(during,))
+        thread.start()
+        thread.join()
+    assert during == [[9, 10, 11]]  # the other connection saw the rows before the commit
+    assert [s.start.hour for s, _ in matcher.match(**search).slots] == [11]
+
+
+def test_whole_days_cover_the_range():
+    from slots.free_time_cache import whole_days
+
+    start, end = at(1, 10, 5), at(3, 0)
+    assert whole_days(start, end) == (at(1), at(3))
+    assert whole_days(at(1), at(1, 0, 1)) == (at(1), at(2))
+    assert whole_days(at(1, 3, tz="Asia/Kolkata"), at(1, 4, tz="Asia/Kolkata")) == (at(0), at(1))
+    assert isinstance(MONDAY, date) and Interval(start, end).start < end
