@@ -30,7 +30,8 @@ os.environ.setdefault("DATABASE_CONN_MAX_AGE", "60")  # persistent connections, 
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 
 ZONE = ZoneInfo("America/New_York")
-START = datetime(2027, 1, 1, tzinfo=dt_timezone.utc)
+# from tomorrow (midnight UTC): the data is always ahead, as bookings must be
+START = (datetime.now(dt_timezone.utc) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 DAYS = 365
 
 

@@ -1,12 +1,13 @@
-"""The API under gunicorn (bin/serve, 4 processes) on PostgreSQL + Redis: GET /slots/ and GET /me with 1 and 8
-concurrent clients; requests per second, p50 and p95, and the slots/me ratios. Prints figures; asserts nothing.
+"""The API under gunicorn (bin/serve, 4 processes) on PostgreSQL + Redis: GET /slots/ (60 days and a year) and
+GET /me with 1 and 8 concurrent clients; requests per second, p50 and p95, and the slots/me ratios (the
+targets: 60 days at most 2x a warm /me at p50, a year at most 10x). Prints figures; asserts nothing.
 
     .venv/bin/python bench/serve.py          # or: bin/bench serve
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379/0 \
     BENCH_SECONDS=5 BENCH_WEB_CONCURRENCY=4 .venv/bin/python bench/serve.py
 
 A fresh database (dropped afterwards) with the data of bench/run.py: a year of availability and busy time for
-a candidate and a panel of three. The slots query asks for four weeks, 60-minute slots on a 30-minute grid.
+a candidate and a panel of three. The slots queries ask for 60-minute slots on a 30-minute grid.
 Each client opens a connection per request (gunicorn's sync workers close it after each answer).
 """
 
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,6 +41,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def gunicorn(processes: str, **env):
+    """bin/serve on a free loopback port, ready (``/readyz`` answers 200); yields the port."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": processes,
+           "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING", "THROTTLE_SLOTS": "", "DATABASE_CONN_MAX_AGE": "60", **env}
+    server = subprocess.Popen([str(ROOT / "bin" / "serve")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("bin/serve did not come up") from None
+                time.sleep(0.3)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def load(port: int, path: str, token: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
     """(requests per second, p50 ms, p95 ms, errors) for ``clients`` loops hitting ``path`` for ``seconds``."""
     latencies: list[float] = []
@@ -48,7 +75,7 @@ def load(port: int, path: str, token: str, clients: int, seconds: float) -> tupl
 
     def client():
         mine, bad = [], 0
-        while time.perf_counter() < stop_at:
+        while not mine or time.perf_counter() < stop_at:  # at least one request each
             started = time.perf_counter()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             try:
@@ -93,27 +120,22 @@ def main() -> None:
     people = seed_people([year_of_data(seed) for seed in range(4)])
     hr = User.objects.create_superuser(email="bench-hr@example.com", password="bench-password-1")
     token = token_issue(user=hr)
-    end = START + timedelta(days=28)
-    slots = (f"/api/v1/slots/?candidate={people[0].pk}&" + "&".join(f"interviewer={p.pk}" for p in people[1:])
-             + f"&start={START:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}&duration=60&step=30&tz=America/New_York")
-    paths = {"slots": slots, "me": "/api/v1/me"}
 
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": PROCESSES,
-           "DJANGO_DEBUG": "0", "LOG_LEVEL": "WARNING", "THROTTLE_SLOTS": "", "DATABASE_CONN_MAX_AGE": "60"}
-    server = subprocess.Popen([str(ROOT / "bin" / "serve")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    def slots(days):
+        end = START + timedelta(days=days)
+        return (f"/api/v1/slots/?candidate={people[0].pk}&" + "&".join(f"interviewer={p.pk}" for p in people[1:])
+                + f"&start={START:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}&duration=60&step=30"
+                + "&tz=America/New_York")
+
+    paths = {"slots": slots(60), "slots365": slots(365), "me": "/api/v1/me"}
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("bin/serve did not come up") from None
-                time.sleep(0.3)
+        _measure(paths, token, where)
+    finally:
+        drop_database()
+
+
+def _measure(paths: dict[str, str], token: str, where: str) -> None:
+    with gunicorn(PROCESSES) as port:
         print(f"gunicorn: {PROCESSES} processes; database: {where}; cache and broker: Redis ({REDIS_URL}); "
               f"machine: {os.cpu_count()} cores; {SECONDS:g} s per case")
         first = {}
@@ -129,15 +151,12 @@ def main() -> None:
                 rps, p50, p95, errors = load(port, path, token, clients, SECONDS)
                 results[name, clients] = (rps, p50, p95)
                 note = f", {errors} errors" if errors else ""
-                print(f"{name:>5} c={clients}: {rps:7.1f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms{note}")
-        for clients in (1, 8):
-            (s_rps, s_p50, s_p95), (m_rps, m_p50, m_p95) = results["slots", clients], results["me", clients]
-            print(f"slots/me c={clients}: throughput {s_rps / m_rps:.2f}x, p50 {s_p50 / m_p50:.1f}x, "
-                  f"p95 {s_p95 / m_p95:.1f}x")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        drop_database()
+                print(f"{name:>8} c={clients}: {rps:7.1f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms{note}")
+        for name, target in (("slots", 2), ("slots365", 10)):
+            for clients in (1, 8):
+                (s_rps, s_p50, s_p95), (m_rps, m_p50, m_p95) = results[name, clients], results["me", clients]
+                print(f"{name}/me c={clients}: throughput {s_rps / m_rps:.2f}x, p50 {s_p50 / m_p50:.1f}x "
+                      f"(target <= {target}x), p95 {s_p95 / m_p95:.1f}x")
 
 
 if __name__ == "__main__":
