@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
@@ -92,6 +93,18 @@ def vtimezone(zone: ZoneInfo, first: datetime, last: datetime) -> Timezone:
     return component
 
 
+@lru_cache(maxsize=64)
+def vtimezone_ical(zone: ZoneInfo, first: datetime, last: datetime) -> bytes:
+    """``vtimezone(...).to_ical()``, computed once per process for each zone and span (the feed asks for the
+    same few again and again; the scan takes milliseconds)."""
+    return vtimezone(zone, first, last).to_ical()
+
+
+def needs_vtimezone(tz: object) -> bool:
+    """Whether times in ``tz`` are written with a TZID that needs a VTIMEZONE (UTC times are written with Z)."""
+    return isinstance(tz, ZoneInfo) and tz.key not in ("UTC", "Etc/UTC")
+
+
 def _zones_used(calendar: Calendar) -> dict[str, ZoneInfo]:
     zones: dict[str, ZoneInfo] = {}
     for event in calendar.walk("VEVENT"):
@@ -99,7 +112,7 @@ def _zones_used(calendar: Calendar) -> dict[str, ZoneInfo]:
             prop = event.get(name)
             value = getattr(prop, "dt", None)
             tz = getattr(value, "tzinfo", None)
-            if isinstance(tz, ZoneInfo) and tz.key not in ("UTC", "Etc/UTC"):
+            if needs_vtimezone(tz):
                 zones[tz.key] = tz
     return zones
 

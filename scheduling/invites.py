@@ -64,7 +64,10 @@ def interview_event(
     interview: Interview, *, tz: ZoneInfo, method: str | None = None, recipient: User | None = None
 ) -> Event:
     """The interview as a VEVENT. For an interviewer taken off the panel (a CANCEL to a non-participant)
-    the event is CANCELLED and names just them as attendee (RFC 5546 3.2.5: removing an attendee)."""
+    the event is CANCELLED and names just them as attendee (RFC 5546 3.2.5: removing an attendee).
+
+    The feed caches this text under what it reads (feeds.selectors.FeedEntry): whatever this starts to show
+    must be added there too."""
     removed = _left_panel(interview, recipient, method)
     cancelled = removed or interview.status == InterviewStatus.CANCELLED
     event = Event.new(
@@ -95,15 +98,20 @@ def interview_event(
     return event
 
 
+def timezone_span(starts: list[datetime], ends: list[datetime]) -> tuple[datetime, datetime]:
+    """The span the VTIMEZONEs of these events cover: whole years around them (so that the text, and the
+    feed's bytes, change only when the events do)."""
+    first = min(starts) - timedelta(days=366)
+    last = max(ends) + timedelta(days=366)
+    return datetime(first.year, 1, 1, tzinfo=dt_timezone.utc), datetime(last.year + 1, 1, 1, tzinfo=dt_timezone.utc)
+
+
 def add_timezones(calendar: Calendar, events: list[Interview]) -> None:
-    """VTIMEZONE for every zone used, each transition on its own (core.ical_zones), covering whole years
-    around the events (so that the text, and the feed's bytes, change only when the events do)."""
+    """VTIMEZONE for every zone used, each transition on its own (core.ical_zones), covering
+    ``timezone_span`` of the events."""
     if not events:
         return
-    first = min(e.start for e in events) - timedelta(days=366)
-    last = max(e.end for e in events) + timedelta(days=366)
-    add_vtimezones(calendar, datetime(first.year, 1, 1, tzinfo=dt_timezone.utc),
-                   datetime(last.year + 1, 1, 1, tzinfo=dt_timezone.utc))
+    add_vtimezones(calendar, *timezone_span([e.start for e in events], [e.end for e in events]))
 
 
 def invite_calendar(
