@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import NamedTuple
 
 from core.timezones import wall_to_instants
@@ -77,11 +78,12 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
     result: list[Interval] = []
     i = j = 0
     while i < len(a) and j < len(b):
-        start = max(a[i].start, b[j].start)
-        end = min(a[i].end, b[j].end)
+        (a_start, a_end), (b_start, b_end) = a[i], b[j]
+        start = a_start if a_start > b_start else b_start
+        end = a_end if a_end < b_end else b_end
         if start < end:
             result.append(Interval(start, end))
-        if a[i].end <= b[j].end:
+        if a_end <= b_end:
             i += 1
         else:
             j += 1
@@ -104,6 +106,7 @@ def clip(intervals: Sequence[Interval], bounds: Interval) -> list[Interval]:
     return intersect(intervals, [bounds])
 
 
+@lru_cache(maxsize=4096)
 def _offset_is_constant(day: date, tz: tzinfo) -> bool:
     """True when the zone's offset is the same through the whole local day (no transition in it)."""
     midnight = datetime.combine(day, time(0))
