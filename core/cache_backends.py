@@ -75,6 +75,9 @@ def breaker_reset() -> None:
     _open_until.clear()
 
 
+_broker_clients: dict[str, redis.Redis] = {}
+
+
 class ResilientRedisBroker(RedisBroker):
     """django-q2's Redis broker (``Q_CLUSTER["broker_class"]``) with socket timeouts and the cache's breaker.
 
@@ -104,8 +107,14 @@ class ResilientRedisBroker(RedisBroker):
 
     @staticmethod
     def get_connection(list_key: str = None) -> redis.Redis:
-        return redis.Redis.from_url(Conf.REDIS, socket_timeout=ResilientRedisBroker.SOCKET_TIMEOUT,
-                                    socket_connect_timeout=ResilientRedisBroker.CONNECT_TIMEOUT)
+        """One client per process and Redis: django-q makes a broker for every task it queues, and a new
+        client would open a new connection each time (redis-py's pool reconnects after a fork by itself)."""
+        client = _broker_clients.get(Conf.REDIS)
+        if client is None:
+            client = _broker_clients[Conf.REDIS] = redis.Redis.from_url(
+                Conf.REDIS, socket_timeout=ResilientRedisBroker.SOCKET_TIMEOUT,
+                socket_connect_timeout=ResilientRedisBroker.CONNECT_TIMEOUT)
+        return client
 
     def enqueue(self, task):
         key = Conf.REDIS

@@ -321,3 +321,19 @@ def test_the_worker_side_of_the_broker_still_delivers(broker_on):
     broker_on.enqueue("first")
     assert broker_on.dequeue() == [(None, b"first")]
     assert broker_on.dequeue() is None  # an empty queue: the server's 1 s wait, not a client timeout
+
+
+def test_queueing_tasks_reuses_one_connection(redis_server, broker_on):
+    """django-q makes a broker per task queued; they share the process's one client (and its connection)."""
+    from core.cache_backends import ResilientRedisBroker
+
+    watcher = redis.Redis(port=redis_server.port)
+
+    def connections() -> int:
+        return len([c for c in watcher.client_list() if c["cmd"] != "client|list"])
+
+    ResilientRedisBroker(list_key="outage-test").enqueue("first")
+    before = connections()
+    for index in range(20):
+        ResilientRedisBroker(list_key="outage-test").enqueue(f"task {index}")
+    assert connections() == before  # before this, each of the 20 opened a connection of its own
