@@ -1,8 +1,13 @@
 """The adapter around the ``caldav`` library: the only module that talks CalDAV.
 
-Every request goes through ``_Client``: its URL must pass the iCal import rules (http(s), no user info,
-every address the host resolves to public unless settings allow it: ``integrations.ical.fetch``), it is
-never redirected (a redirect could point inside our network), and its timeout is what is left of the
+Every request goes through ``_Client``'s session. Its URL must pass the iCal import rules (http(s), no user
+info: ``integrations.ical.fetch.check_url``), and ``_PinnedAdapter`` resolves its host once per request
+(``vetted_address``: every address the host resolves to must be public unless settings allow it) and connects
+to that vetted address, with the host name kept for TLS (SNI and the certificate check) and the Host header,
+so DNS cannot answer one address to the check and another to the connection (DNS rebinding). The session
+ignores the environment (``trust_env = False``): no proxy, ``.netrc`` or CA bundle from environment
+variables can reroute a request or add credentials; certificates are checked against ``CA_BUNDLE``. A request
+is never redirected (a redirect could point inside our network), and its timeout is what is left of the
 caller's deadline. Busy time comes from a calendar-query with a time range, asking the server to expand
 recurrences; the iCal parser expands whatever the server left unexpanded (recurring-ical-events), and
 leaves out TRANSPARENT and cancelled occurrences. Every failure comes out as ``CalDAVError`` (a
@@ -20,9 +25,11 @@ from datetime import timezone as dt_timezone
 from urllib.parse import urljoin
 
 import caldav
+import certifi
 import requests
 from caldav.lib import error as dav_error
 from icalendar import Calendar, Event
+from requests.adapters import HTTPAdapter
 
 from core.calendar_providers import (
     NO_DEADLINE,
@@ -38,6 +45,8 @@ from integrations.ical.parse import CalendarError
 from slots.intervals import Interval
 
 TIMEOUT_SECONDS = 15
+# The certificate authorities CalDAV servers are checked against (the environment is not read).
+CA_BUNDLE = certifi.where()
 PRODID = "-//Interview scheduling//busy blocks//EN"
 
 
@@ -58,17 +67,52 @@ class Account:
     password: str
 
 
+class _PinnedAdapter(HTTPAdapter):
+    """Sends each request to the address its host was vetted to, resolved once for this request.
+
+    ``send`` vets the host (the only name lookup for the request) and keeps the answer on the request;
+    ``build_connection_pool_key_attributes`` makes urllib3 connect to that address, with the host name as
+    ``server_hostname`` and ``assert_hostname`` for https (SNI, and the certificate is still checked against
+    the real name). The Host header names the real host (urllib3 adds none of its own when one is given).
+    Connections are pooled per vetted address, so a reused connection goes where it was vetted to go."""
+
+    def __init__(self, policy: ical_fetch.Policy):
+        super().__init__()
+        self.policy = policy
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        scheme, host, port = _vet(request.url, self.policy, request)
+        name = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
+        request.headers["Host"] = name if port == (443 if scheme == "https" else 80) else f"{name}:{port}"
+        # no proxy: the connection goes to the vetted address itself (the session reads no environment)
+        return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies={})
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        address = getattr(request, "_vetted_address", None)
+        if address is None:  # never connect to a host that was not vetted for this request
+            raise CalDAVError("The CalDAV request was not checked before sending.", permanent=True)
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = host_params["host"]
+            pool_kwargs["assert_hostname"] = host_params["host"]
+        host_params["host"] = address
+        return host_params, pool_kwargs
+
+
 class _Client(caldav.DAVClient):
-    """A DAVClient whose every request is vetted, never redirected, and bounded by the deadline."""
+    """A DAVClient whose every request is vetted and pinned, never redirected, and bounded by the deadline."""
 
     def __init__(self, account: Account, policy: ical_fetch.Policy, deadline: Deadline):
         super().__init__(url=account.url, username=account.username, password=account.password,
-                         timeout=deadline.timeout(TIMEOUT_SECONDS))
+                         timeout=deadline.timeout(TIMEOUT_SECONDS), ssl_verify_cert=CA_BUNDLE)
         self.last_status: int | None = None
+        self.session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
+        adapter = _PinnedAdapter(policy)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         send = self.session.request
 
-        def vetted_request(method, url, **kwargs):
-            _vet(url, policy)
+        def bounded_request(method, url, **kwargs):
             kwargs["timeout"] = deadline.timeout(TIMEOUT_SECONDS)
             kwargs["allow_redirects"] = False
             response = send(method, url, **kwargs)
@@ -78,15 +122,18 @@ class _Client(caldav.DAVClient):
                                   "use that address.", permanent=True)
             return response
 
-        self.session.request = vetted_request
+        self.session.request = bounded_request
 
 
-def _vet(url: str, policy: ical_fetch.Policy) -> None:
+def _vet(url: str, policy: ical_fetch.Policy, request=None) -> tuple[str, str, int]:
+    """Checks the URL; with a request, also resolves its host (once) and pins the request to the answer."""
     try:
-        _, host, port, _ = ical_fetch.check_url(url)
-        ical_fetch.vetted_address(host, port, policy)
+        scheme, host, port, _ = ical_fetch.check_url(url)
+        if request is not None:
+            request._vetted_address = ical_fetch.vetted_address(host, port, policy)
     except ical_fetch.FetchError as exc:
         raise CalDAVError(str(exc).replace("calendar URL", "CalDAV URL"), permanent=exc.permanent) from None
+    return scheme, host, port
 
 
 @contextmanager
@@ -103,6 +150,8 @@ def _errors(client: _Client | None = None):
         raise CalDAVError("The CalDAV server has no such calendar (404).", permanent=True, status=404) from None
     except requests.Timeout:
         raise CalDAVError("The CalDAV server did not answer in time.") from None
+    except requests.exceptions.SSLError:
+        raise CalDAVError("The CalDAV server's HTTPS certificate could not be verified.") from None
     except requests.RequestException as exc:
         raise CalDAVError(f"The CalDAV server could not be reached: {type(exc).__name__}.") from None
     except dav_error.DAVError as exc:

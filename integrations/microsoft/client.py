@@ -1,9 +1,11 @@
 """The adapter around msal and Microsoft Graph v1.0: the only module that talks to Microsoft.
 
 Sign-in: msal's authorization code flow (PKCE, ``offline_access``, ``Calendars.ReadWrite`` and nothing
-more; msal adds ``openid profile``). Graph over plain HTTP with ``requests``, every call with an explicit
-timeout: free/busy with ``POST /me/calendar/getSchedule`` in windows of at most 62 days (Graph's limit), busy
-blocks with ``/me/events``. ``MICROSOFT_AUTHORITY`` and ``MICROSOFT_GRAPH_ENDPOINT`` point it at an emulator.
+more; msal adds ``openid profile``); msal's own calls (the authority's metadata, the token endpoint) go
+through ``_SignInSession``, which gives each its timeout from the caller's deadline and, when a booking waits,
+no retry. Graph over plain HTTP with ``requests``, every call with an explicit timeout: free/busy with
+``POST /me/calendar/getSchedule`` in windows of at most 62 days (Graph's limit), busy blocks with
+``/me/events``. ``MICROSOFT_AUTHORITY`` and ``MICROSOFT_GRAPH_ENDPOINT`` point it at an emulator.
 
 Every failure comes out as ``MicrosoftError`` (``permanent`` when trying again cannot help), or
 ``GrantRevoked`` when the refresh token no longer works. 429 and 503 are retried after ``Retry-After`` only
@@ -21,6 +23,7 @@ from datetime import timezone as dt_timezone
 import msal
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from core.calendar_providers import NO_DEADLINE, ConnectionBroken, Deadline, ProviderError
 
@@ -54,12 +57,30 @@ def is_configured() -> bool:
     return bool(settings.MICROSOFT_CLIENT_ID and settings.MICROSOFT_CLIENT_SECRET)
 
 
+class _SignInSession(requests.Session):
+    """msal's HTTP client: each call's timeout is what is left of the deadline when it starts, and no call is
+    tried again when a booking waits (msal's own session fixes one timeout for all its calls and retries once,
+    so an identity endpoint that hangs held a booking for twice the budget)."""
+
+    def __init__(self, deadline: Deadline):
+        super().__init__()
+        self.deadline = deadline
+        if deadline.retries:  # the worker: msal's own "one retry on a connection error"
+            adapter = HTTPAdapter(max_retries=1)
+            self.mount("http://", adapter)
+            self.mount("https://", adapter)
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["timeout"] = self.deadline.timeout(TIMEOUT_SECONDS)
+        return super().request(method, url, *args, **kwargs)
+
+
 def _app(deadline: Deadline = NO_DEADLINE) -> msal.ConfidentialClientApplication:
     authority = f"{settings.MICROSOFT_AUTHORITY.rstrip('/')}/{settings.MICROSOFT_TENANT}"
     try:
         return msal.ConfidentialClientApplication(
             settings.MICROSOFT_CLIENT_ID, client_credential=settings.MICROSOFT_CLIENT_SECRET, authority=authority,
-            instance_discovery=False, timeout=deadline.timeout(TIMEOUT_SECONDS),
+            instance_discovery=False, http_client=_SignInSession(deadline),
         )
     except ValueError as exc:  # the authority's OpenID configuration could not be read
         raise MicrosoftError(f"Microsoft sign-in is not reachable: {str(exc)[:200]}") from None

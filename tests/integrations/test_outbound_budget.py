@@ -1,7 +1,8 @@
 """A booking never waits on a slow calendar for more than the budget: one try, then the last known data.
 
-The provider here is Google's real client code against a loopback server that accepts connections and
-never answers (before this budget a booking waited 60 s, the library's socket default, times 3 retries)."""
+The providers here are Google's and Microsoft's real client code against a loopback server that accepts
+connections and never answers (before this budget a booking waited 60 s, the library's socket default, times 3
+retries); CalDAV's is in test_caldav.py."""
 
 import time
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -10,8 +11,9 @@ import pytest
 
 from core import calendar_providers
 from integrations.google import client as google_client
+from integrations.google.crypto import encrypt
 from integrations.google.services import google_sync
-from integrations.models import GoogleConnection
+from integrations.models import GoogleConnection, MicrosoftConnection
 from slots.models import BusyPeriod
 from tests.integrations.google_emulator import google_emulator
 from tests.integrations.silent_server import silent_server
@@ -113,3 +115,32 @@ def test_an_exhausted_budget_starts_no_call(interviewer, hanging_google):
     results = calendar_providers.sync_before_booking(user_ids=[interviewer.pk], budget=0.0)
     assert results == {("google", interviewer.pk): "out of time"}
     assert held == [] and queued == [("integrations.google.tasks.sync_google", interviewer.pk)]
+
+
+@pytest.mark.parametrize("expired_token", [False, True], ids=["graph call hangs", "token refresh hangs"])
+def test_a_hanging_microsoft_holds_a_booking_no_longer_than_the_budget_and_is_tried_once(
+        hr_client, candidate, interviewer, settings, monkeypatch, expired_token):
+    """msal's own session retried a hanging identity endpoint once with the same timeout: twice the budget."""
+    queued = []
+    monkeypatch.setattr("integrations.microsoft.services.async_task", lambda *args: queued.append(args))
+    free(candidate, 9, 13)
+    free(interviewer, 9, 13)
+    expiry = datetime.now(dt_timezone.utc) + (-timedelta(minutes=5) if expired_token else timedelta(hours=1))
+    MicrosoftConnection.objects.create(user=interviewer, mailbox="ivan@contoso.example", scopes=["Calendars.ReadWrite"],
+                                       refresh_token_encrypted=encrypt("refresh"), access_token_encrypted=encrypt("at"),
+                                       access_token_expiry=expiry)
+    with silent_server() as (silent, held):
+        settings.MICROSOFT_CLIENT_ID, settings.MICROSOFT_CLIENT_SECRET = "client-id", "client-secret"
+        settings.MICROSOFT_AUTHORITY = silent.replace("http://", "https://")  # msal takes only https: TLS hangs
+        settings.MICROSOFT_GRAPH_ENDPOINT = f"{silent}/v1.0"
+        settings.CALENDAR_BOOKING_BUDGET_SECONDS = 1.0
+        started = time.monotonic()
+        r = book(hr_client, candidate, [interviewer], 10)
+        elapsed = time.monotonic() - started
+        calls = len(held)
+    assert r.status_code == 201, r.content
+    assert calls == 1, "one try, no retry, while a booking waits"
+    assert elapsed < 1.0 + 0.7, elapsed  # before the fix: two full timeouts (2 s)
+    assert queued == [("integrations.tasks.sync_calendar", "microsoft", interviewer.pk)]
+    connection = MicrosoftConnection.objects.get(user=interviewer)
+    assert connection.status == "active" and "in time" in connection.last_error
