@@ -236,8 +236,12 @@ def with_any(user_ids: list[int]) -> list[int]:
 
 
 def connected(user_ids: list[int]) -> list[tuple[str, int]]:
-    """``(provider name, user id)`` for every working connection of these users."""
-    return _across_providers(lambda p: p.active_connections(list(user_ids)))
+    """``(provider name, user id)`` for every working connection of these users (no query for those known
+    to have none)."""
+    user_ids = with_any(user_ids)
+    if not user_ids:
+        return []
+    return _across_providers(lambda p: p.active_connections(user_ids))
 
 
 def _stale(user_ids: list[int], synced_before: datetime) -> list[tuple[str, int]]:

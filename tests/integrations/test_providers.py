@@ -26,8 +26,11 @@ def test_connections_across_providers_in_one_query(interviewer, django_assert_nu
     MicrosoftConnection.objects.create(user=other, refresh_token_encrypted=encrypt("r"), mailbox="o@x.test",
                                        status="broken")
     ids = [interviewer.pk, other.pk, nobody.pk]
+    assert calendar_providers.with_any(ids) == [interviewer.pk, other.pk]  # who has a calendar at all: cached
     with django_assert_num_queries(1):
         assert calendar_providers.connected(ids) == [("caldav", interviewer.pk), ("google", interviewer.pk)]
+    with django_assert_num_queries(0):
+        assert calendar_providers.connected([nobody.pk]) == []
     # only Google is stale (never synced): the others are fresh or broken
     assert calendar_providers._stale(ids, timezone.now() - calendar_providers.FRESH_BEFORE_BOOKING) == [
         ("google", interviewer.pk)]
