@@ -50,8 +50,9 @@ def start_worker(tmp_path, kind: str, log_name: str, **env) -> subprocess.Popen:
 
 
 def queue(broker, tmp_path, name: str, seconds: float) -> str:
+    # save=True: stored although the cluster stores no successes (save_limit -1), to show the stop saves it
     return async_task("tests.ops.tasks.mark", str(tmp_path), name, seconds, broker=broker, sync=False,
-                      task_name=name)
+                      task_name=name, save=True)
 
 
 def stop(process: subprocess.Popen, how: str) -> float:
@@ -139,7 +140,7 @@ def test_an_invite_being_sent_when_the_stop_comes_is_sent_once(tmp_path, how, hr
         assert book(hr_client, candidate, [interviewer], 10).status_code == 201
     kind = "redis" if settings.REDIS_URL else "database"
     deliveries = list(InviteDelivery.objects.values_list("pk", flat=True))
-    assert len(deliveries) == 2 and broker_for(kind).queue_size() >= 2
+    assert len(deliveries) == 2 and broker_for(kind).queue_size() >= 1  # one task carries the booking's invites
     with smtp_sink(accept_delay=1.0) as (port, sink):
         process = start_worker(tmp_path, kind, "worker.log", Q_WORKERS="1",
                                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
