@@ -1,9 +1,9 @@
 """A version of each person's free time, changed by every write that can change it, once that write commits.
 
-Cached free time (``slots.free_time_cache``) is kept under the version it was read at, so a write makes the
-old entries unreachable instead of deleting them. A write sets a new version at once (so reads inside its
+Cached free time (``slots.free_time_cache``) is kept with the version it was read at, and used only while
+that is still the person's version. A write sets a new version at once (so reads inside its
 own transaction see its rows) and again when its transaction commits: whatever another connection read
-in between, under the first new version but from the data before the commit, is unreachable after that
+in between, under the first new version but from the data before the commit, is out of date after that
 second one. A version missing from the cache (never set, evicted, or the cache emptied) is given a fresh
 one: a lost version costs a miss, never a stale answer. A write while the cache is down cannot set a
 version: the entries cached before it expire on their own (``free_time_cache.ENTRY_SECONDS``).
@@ -48,10 +48,17 @@ def _renew(ids: list[int]) -> None:
         logger.warning("Free time of users %s changed while the cache is down: %s", ids, exc)
 
 
-def current(user_ids: Iterable[int]) -> dict[int, str]:
-    """Each person's version (one cache read when all are known)."""
-    keys = {pk: _KEY.format(pk) for pk in dict.fromkeys(user_ids)}
-    found = cache.get_many(list(keys.values()))
+def version_key(user_id: int) -> str:
+    return _KEY.format(user_id)
+
+
+def current(user_ids: Iterable[int], *, found: dict | None = None) -> dict[int, str]:
+    """Each person's version (one cache read when all are known). ``found``: what a ``get_many`` that asked
+    for the version keys along with other keys answered (then no read here when all were there)."""
+    keys = {pk: version_key(pk) for pk in dict.fromkeys(user_ids)}
+    if found is None:
+        found = cache.get_many(list(keys.values()))
+    found = {key: found[key] for key in keys.values() if key in found}
     missing = [pk for pk, key in keys.items() if key not in found]
     for pk in missing:
         cache.add(keys[pk], _fresh(), timeout=None)  # never over a version a writer just set
