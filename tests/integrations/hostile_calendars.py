@@ -20,11 +20,13 @@ def counted_every_hour_since_1800() -> bytes:
                      f"RRULE:FREQ=DAILY;COUNT=999999999;BYHOUR={HOURS}\r\nEND:VEVENT\r\n")
 
 
-def many_dense_yearly_series(count: int = 25) -> bytes:
-    """About 4 KB: yearly series with hundreds of occurrences a year, counted from 1900."""
+def many_dense_yearly_series(count: int = 100) -> bytes:
+    """About 23 KB: yearly series with hundreds of occurrences a year, counted from 1800 (a COUNT is counted
+    from the first date, so each walks some 76,000 occurrences before the window: over ten seconds in all on
+    a quiet machine; 25 series from 1900 took under two, and so passed as a calendar)."""
     days = ",".join(str(d) for d in range(1, 29))
     body = "".join(
-        f"BEGIN:VEVENT\r\nUID:y{n}\r\nDTSTART:19000101T0{n % 10}0000Z\r\nDURATION:PT1M\r\n"
+        f"BEGIN:VEVENT\r\nUID:y{n}\r\nDTSTART:18000101T0{n % 10}0000Z\r\nDURATION:PT1M\r\n"
         f"RRULE:FREQ=YEARLY;COUNT=99999999;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYMONTHDAY={days}\r\nEND:VEVENT\r\n"
         for n in range(count)
     )
@@ -54,7 +56,7 @@ def huge_timezone(transitions: int = 12000) -> bytes:
 HOSTILE = {
     "year one, every hour (268 B)": year_one_every_hour,
     "every hour since 1800, counted": counted_every_hour_since_1800,
-    "25 dense yearly series (4 KB)": many_dense_yearly_series,
+    "100 dense yearly series (23 KB)": many_dense_yearly_series,
     "a rule that never matches": never_matching_rule,
     "a 1 MB VTIMEZONE": huge_timezone,
 }
