@@ -81,6 +81,7 @@ def _app(deadline: Deadline = NO_DEADLINE) -> msal.ConfidentialClientApplication
         return msal.ConfidentialClientApplication(
             settings.MICROSOFT_CLIENT_ID, client_credential=settings.MICROSOFT_CLIENT_SECRET, authority=authority,
             instance_discovery=False, http_client=_SignInSession(deadline),
+            timeout=TIMEOUT_SECONDS,  # the session narrows it to what is left of the deadline, call by call
         )
     except ValueError as exc:  # the authority's OpenID configuration could not be read
         raise MicrosoftError(f"Microsoft sign-in is not reachable: {str(exc)[:200]}") from None
