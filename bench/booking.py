@@ -13,7 +13,6 @@ take successive free hours. The Redis database named is the bench's own: it is e
 import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 from bench.run import START, drop_database, prepare_database  # noqa: E402
-from bench.serve import gunicorn  # noqa: E402
+from bench.serve import gunicorn, run_clients  # noqa: E402
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "300"))
 CLIENTS = 8
@@ -82,15 +81,7 @@ def run(port: int, token: str, works: list[list[dict]]) -> tuple[float, float, f
     latencies: list[float] = []
     statuses: list[int] = []
     threads = [threading.Thread(target=book_all, args=(port, token, work, latencies, statuses)) for work in works]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95 * 1000, statuses
+    return (*run_clients(threads, latencies), statuses)
 
 
 def drain_invites(expected: int) -> tuple[float, int, int]:

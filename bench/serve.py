@@ -93,8 +93,13 @@ def load(port: int, path: str, token: str, clients: int, seconds: float) -> tupl
             latencies.extend(mine)
             errors[0] += bad
 
+    rate, p50, p95 = run_clients([threading.Thread(target=client) for _ in range(clients)], latencies)
+    return rate, p50, p95, errors[0]
+
+
+def run_clients(threads: list[threading.Thread], latencies: list[float]) -> tuple[float, float, float]:
+    """Run the client threads to the end: (requests per second, p50 ms, p95 ms) of the latencies they kept."""
     began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -102,7 +107,7 @@ def load(port: int, path: str, token: str, clients: int, seconds: float) -> tupl
     elapsed = time.perf_counter() - began
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
-    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95 * 1000, errors[0]
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p95 * 1000
 
 
 def main() -> None:
