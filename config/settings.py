@@ -98,8 +98,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache (and the token cache, and the task broker) on Redis when REDIS_URL is set. Without it the cache must
 # still be one that every process and machine shares (token revocation, login limits, OAuth state, throttles):
-# Django's database cache, whose table `migrate` creates (core.apps). Only the development server (DEBUG on,
-# bin/run: one web process) keeps a per-process memory cache.
+# Django's database cache, whose table `migrate` creates (core.apps). The development setup (bin/run) too: its
+# task worker is another process, and what it writes (bookings it makes, calendars it syncs) must reach the
+# versions of the web process's cached free time (slots.versions).
 REDIS_URL = env_str("REDIS_URL") or ""
 CACHE_TABLE = "core_cache"
 if REDIS_URL:
@@ -110,8 +111,6 @@ if REDIS_URL:
         "socket_timeout": env_float("REDIS_SOCKET_TIMEOUT", 0.5),
         "BREAKER_SECONDS": env_float("REDIS_RETRY_SECONDS", 2.0),
     }}}
-elif DEBUG:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "interviews"}}
 else:
     CACHES = {
         "default": {
