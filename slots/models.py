@@ -18,12 +18,16 @@ class FreeTimeQuerySet(models.QuerySet):
         touch(o.user_id for o in objs)
         return created
 
+    bulk_create.alters_data = True
+
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
         people = set(self.model.objects.filter(pk__in=[o.pk for o in objs]).values_list("user_id", flat=True))
         updated = super().bulk_update(objs, fields, *args, **kwargs)
         touch(people | {o.user_id for o in objs})
         return updated
+
+    bulk_update.alters_data = True
 
     def update(self, **kwargs):
         people = self._people()
@@ -32,7 +36,7 @@ class FreeTimeQuerySet(models.QuerySet):
         touch(people | {moved_to})
         return updated
 
-    update.queryset_only = True
+    update.alters_data = True
 
     def delete(self):
         people = self._people()
@@ -40,6 +44,7 @@ class FreeTimeQuerySet(models.QuerySet):
         touch(people)
         return deleted
 
+    delete.alters_data = True
     delete.queryset_only = True
 
 

@@ -168,6 +168,7 @@ def test_imports_provider_syncs_and_their_removal(scene, interviewer, interviewe
     _changes(scene, lambda: store_busy(user_id=interviewer.pk, source="google", calendars=["primary"], answer=answer,
                                        start=at(0), end=at(10)))
     _changes(scene, lambda: BusyPeriod.objects.filter(source="google").update(end=at(2, 9)))
+    _changes(scene, lambda: BusyPeriod.objects.update(end=at(2, 11)))  # the manager's own update()
 
 
 def test_a_warm_search_reads_no_rows(hr_client, candidate, interviewer, django_assert_max_num_queries):
