@@ -8,12 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slots.explain import CODES, Search, explain
+from tests import dates
 from slots.intervals import UTC, Interval, clip, interval, merge
 from slots.policy import Policy, apply_policy
 from slots.pools import pool_slots
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
-D = "2027-05-03"
+D = dates.monday(2).isoformat()  # a Monday two weeks ahead, whatever today is
 C, A, B, P1, P2 = 1, 2, 3, 11, 12  # candidate, two interviewers, two pool members
 
 
@@ -129,7 +130,7 @@ def test_pool_member_without_time_is_not_named_when_enough_others_have_some():
     assert why(search(pool=(P1, P2), pool_size=1), schedules) == ("no_common_time", (C, A))
 
 
-ORIGIN = datetime(2027, 5, 3, tzinfo=UTC)
+ORIGIN = dates.at(dates.monday(2))
 
 
 def person():

@@ -8,12 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import dates
 from slots.intervals import UTC, Interval, interval, merge
 from slots.loops import Itinerary, Placed, Session, explain_loop, search_loops
 
 NY = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")
-D = "2027-05-03"
+D = dates.monday(2).isoformat()  # a Monday two weeks ahead, whatever today is
 M = timedelta(minutes=1)
 
 
@@ -98,11 +99,12 @@ def test_one_of_a_pool_picks_the_lowest_free_id_and_lists_who_is_free():
 
 def test_a_loop_stays_on_one_local_day():
     # free 22:00 to 02:00 the next morning: a loop may not cross midnight
-    candidate = [interval(at("22:00"), at("02:00", day="2027-05-04"))]
+    candidate = [interval(at("22:00"), at("02:00", day=(dates.monday(2) + timedelta(days=1)).isoformat()))]
     free = {1: candidate, 2: candidate}
     found = run([s(60, 1), s(60, 2)], candidate, free, step=60, bounds=day_bounds(days=2))
+    first, second = at("00:00").strftime("%d"), at("00:00", day=(dates.monday(2) + timedelta(days=1)).isoformat()).strftime("%d")
     assert [(i.start.strftime("%d %H:%M"), i.end.strftime("%d %H:%M")) for i in found] == [
-        ("03 22:00", "04 00:00"), ("04 00:00", "04 02:00")]
+        (f"{first} 22:00", f"{second} 00:00"), (f"{second} 00:00", f"{second} 02:00")]
 
 
 def test_kolkata_grid_and_days():
@@ -112,11 +114,11 @@ def test_kolkata_grid_and_days():
     assert plan(found, KOLKATA) == [[(0, "09:00", (1,)), (1, "10:00", (2,))],
                                     [(0, "09:15", (1,)), (1, "10:00", (2,))],
                                     [(0, "09:15", (1,)), (1, "10:15", (2,))]]
-    assert found[0].start == datetime(2027, 5, 3, 3, 30, tzinfo=UTC)
+    assert found[0].start == at("03:30")
 
 
 def test_spring_forward_back_to_back_across_the_missing_hour():
-    day = "2027-03-14"  # New York: 02:00 EST is 03:00 EDT
+    day = dates.next_dst_change(NY, forward=True).isoformat()  # New York: 02:00 EST is 03:00 EDT
     everyone = [interval(at("00:00", NY, day), at("05:00", NY, day))]
     found = run([s(60, 1), s(60, 2)], everyone, {1: everyone, 2: everyone}, step=60, tz=NY,
                 bounds=day_bounds(NY, day), limit=2)
@@ -126,7 +128,7 @@ def test_spring_forward_back_to_back_across_the_missing_hour():
 
 
 def test_fall_back_gives_the_repeated_hour_twice():
-    day = "2027-11-07"  # New York: 01:00-02:00 happens twice
+    day = dates.next_dst_change(NY, forward=False).isoformat()  # New York: 01:00-02:00 happens twice
     everyone = [interval(at("01:00", NY, day), at("03:00", NY, day))]  # three real hours
     found = run([s(60, 1), s(60, 2)], everyone, {1: everyone, 2: everyone}, step=60, tz=NY,
                 bounds=day_bounds(NY, day))
@@ -255,8 +257,14 @@ def brute_force(sessions, candidate, free, *, any_order, max_gap, bounds, step, 
     return found[:limit]
 
 
-ORIGINS = [(datetime(2027, 11, 6, 12, tzinfo=UTC), NY), (datetime(2027, 3, 13, 12, tzinfo=UTC), NY),
-           (datetime(2027, 5, 2, 12, tzinfo=UTC), KOLKATA), (datetime(2027, 5, 2, 12, tzinfo=UTC), UTC)]
+def _noon_before(day) -> datetime:
+    return dates.at(day - timedelta(days=1), 12)
+
+
+# noon (UTC) the day before New York falls back and springs forward, and before an ordinary Monday
+ORIGINS = [(_noon_before(dates.next_dst_change(NY, forward=False)), NY),
+           (_noon_before(dates.next_dst_change(NY, forward=True)), NY),
+           (_noon_before(dates.monday(2)), KOLKATA), (_noon_before(dates.monday(2)), UTC)]
 SPAN = timedelta(hours=36)
 
 

@@ -8,12 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import dates
 from slots.intervals import UTC, Interval, interval, merge
 from slots.pools import at_least, pool_slots
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 NY = ZoneInfo("America/New_York")
-D = "2027-05-03"
+D = dates.monday(2).isoformat()  # a Monday two weeks ahead, whatever today is
 
 
 def at(day: str, hm: str, tz=UTC) -> datetime:
@@ -93,8 +94,8 @@ def test_panel_and_pool_together_in_kolkata():
 
 
 def test_pool_on_the_spring_forward_day():
-    # 2027-03-14 in New York: 02:00 does not exist; the grid skips it, durations stay real.
-    day = "2027-03-14"
+    # the next spring-forward day in New York: 02:00 does not exist; the grid skips it, durations stay real.
+    day = dates.next_dst_change(NY, forward=True).isoformat()
     everyone = [interval(at(day, "00:00", NY), at(day, "05:00", NY))]
     pool = {1: everyone, 2: [interval(at(day, "03:00", NY), at(day, "05:00", NY))]}
     found = run([everyone], pool, 2, tz=NY, day=day)
@@ -110,7 +111,7 @@ def test_first_only_stops_at_the_first():
     assert starts(found) == [("09:00+0000", [1])]
 
 
-ORIGIN = datetime(2027, 11, 6, tzinfo=UTC)  # New York falls back on the 7th
+ORIGIN = dates.at(dates.next_dst_change(NY, forward=False) - timedelta(days=1))  # New York falls back the next day
 
 
 def person():
