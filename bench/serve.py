@@ -7,11 +7,14 @@ targets: 60 days at most 2x a warm /me at p50, a year at most 10x). Prints figur
     BENCH_SECONDS=5 BENCH_WEB_CONCURRENCY=4 .venv/bin/python bench/serve.py
 
 A fresh database (dropped afterwards) with the data of bench/run.py: a year of availability and busy time for
-a candidate and a panel of three. The slots queries ask for 60-minute slots on a 30-minute grid.
+a candidate and a panel of three. The slots queries ask for 60-minute slots on a 30-minute grid: "slots" and
+"slots365" repeat one search (its answer is cached for its minute: slots/answers.py); "new60" and "new365" make a
+new search each request (computed from everyone's cached free time).
 Each client opens a connection per request (gunicorn's sync workers close it after each answer).
 """
 
 import http.client
+import itertools
 import os
 import socket
 import statistics
@@ -66,8 +69,10 @@ def gunicorn(processes: str, **env):
         server.wait(timeout=30)
 
 
-def load(port: int, path: str, token: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
-    """(requests per second, p50 ms, p95 ms, errors) for ``clients`` loops hitting ``path`` for ``seconds``."""
+def load(port: int, path, token: str, clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """(requests per second, p50 ms, p95 ms, errors) for ``clients`` loops hitting ``path`` for ``seconds``
+    (or, when ``path`` is an iterator, each request the next path it gives)."""
+    paths = itertools.repeat(path) if isinstance(path, str) else path
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -79,7 +84,7 @@ def load(port: int, path: str, token: str, clients: int, seconds: float) -> tupl
             started = time.perf_counter()
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             try:
-                conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+                conn.request("GET", next(paths), headers={"Authorization": f"Token {token}"})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -126,13 +131,18 @@ def main() -> None:
     hr = User.objects.create_superuser(email="bench-hr@example.com", password="bench-password-1")
     token = token_issue(user=hr)
 
-    def slots(days):
-        end = START + timedelta(days=days)
+    def slots(days, later=0):
+        start = START + timedelta(seconds=later)
+        end = start + timedelta(days=days)
         return (f"/api/v1/slots/?candidate={people[0].pk}&" + "&".join(f"interviewer={p.pk}" for p in people[1:])
-                + f"&start={START:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}&duration=60&step=30"
+                + f"&start={start:%Y-%m-%dT%H:%M:%SZ}&end={end:%Y-%m-%dT%H:%M:%SZ}&duration=60&step=30"
                 + "&tz=America/New_York")
 
-    paths = {"slots": slots(60), "slots365": slots(365), "me": "/api/v1/me"}
+    # "new": every request a search not made before (its range a second later each time, in the same UTC day), so
+    # no whole answer is cached and each is computed from everyone's cached free time
+    later = itertools.count(1)
+    paths = {"slots": slots(60), "slots365": slots(365), "me": "/api/v1/me",
+             "new60": map(lambda k: slots(60, k), later), "new365": map(lambda k: slots(365, k), later)}
     listed = seed_listings()
     paths.update({"avail": "/api/v1/availability/", "busy": "/api/v1/busy/"})
     print(f"listings: HR's first page of {listed['avail']:,} windows and {listed['busy']:,} busy periods")
@@ -178,7 +188,7 @@ def _measure(paths: dict[str, str], token: str, where: str) -> None:
                 print(f"{name:>8} c={clients}: {rps:7.1f} req/s  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms{note}")
         for name in ("avail", "busy"):
             print(f"{name} first page c=1: p50 {results[name, 1][1]:.1f} ms (target <= 50 ms)")
-        for name, target in (("slots", 2), ("slots365", 10)):
+        for name, target in (("slots", 2), ("slots365", 10), ("new60", 2), ("new365", 10)):
             for clients in (1, 8):
                 (s_rps, s_p50, s_p95), (m_rps, m_p50, m_p95) = results[name, clients], results["me", clients]
                 print(f"{name}/me c={clients}: throughput {s_rps / m_rps:.2f}x, p50 {s_p50 / m_p50:.1f}x "

@@ -57,10 +57,11 @@ def match(
     duration: timedelta,
     step: timedelta,
     tz: tzinfo,
+    now: datetime | None = None,
 ) -> SlotAnswer:
     """The slots for a panel and K of a pool, or why there are none (the same 4 queries either way, none
-    for people whose free time is cached)."""
-    now = timezone.now()
+    for people whose free time is cached), as of ``now`` (default: the clock's)."""
+    now = now or timezone.now()
     search = Search(
         required=(candidate.pk, *(u.pk for u in interviewers)),
         pool=tuple(u.pk for u in pool),

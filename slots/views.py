@@ -14,6 +14,7 @@ from core.idempotency import idempotent
 from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginated
 from core.query_params import check_query_params
 from core.permissions import IsHR
+from slots.answers import answer_cached, search_instant
 from slots.matcher import match
 from slots.models import AvailabilityWindow, BusyPeriod, BusySource, WeeklyRule
 from slots.serializers import (
@@ -208,7 +209,7 @@ class SlotQuerySerializer(serializers.Serializer):
     pool_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_POOL)
 
     def validate(self, attrs):
-        now = timezone.now()
+        now = timezone.now().replace(second=0, microsecond=0)  # to the minute: one answer per minute (slots.answers)
         attrs.setdefault("start", now)
         attrs.setdefault("end", attrs["start"] + timedelta(days=60))
         if attrs["end"] <= attrs["start"]:
@@ -279,37 +280,47 @@ class SlotsView(APIView):
         pool_size = params.get("pool_size", 1)
         if pool and pool_size > len(pool):
             raise ValidationError({"pool_size": [f"The pool has only {len(pool)} interviewers."]})
-        answer = match(
-            candidate=candidate,
-            interviewers=panel,
-            pool=pool,
-            pool_size=pool_size,
-            start=params["start"],
-            end=params["end"],
-            duration=timedelta(minutes=params["duration"]),
-            step=timedelta(minutes=params["step"]),
-            tz=zone,
-        )
-        body = {
-            "candidate": candidate.pk,
-            "interviewers": [u.pk for u in panel],
-            "duration": params["duration"],
-            "step": params["step"],
-            "timezone": zone.key,
-            "start": params["start"].astimezone(zone).isoformat(),
-            "end": params["end"].astimezone(zone).isoformat(),
+        now = search_instant(timezone.now())
+        search = (candidate.pk, tuple(u.pk for u in panel), tuple(u.pk for u in pool), pool_size, params["start"],
+                  params["end"], params["duration"], params["step"], zone.key, now)
+        people = list(dict.fromkeys([candidate.pk, *(u.pk for u in panel), *(u.pk for u in pool)]))
+        return Response(answer_cached(
+            search, people, lambda: _slots_answer(candidate, panel, pool, pool_size, params, zone, now)))
+
+
+def _slots_answer(candidate, panel, pool, pool_size, params, zone, now) -> dict:
+    answer = match(
+        candidate=candidate,
+        interviewers=panel,
+        pool=pool,
+        pool_size=pool_size,
+        start=params["start"],
+        end=params["end"],
+        duration=timedelta(minutes=params["duration"]),
+        step=timedelta(minutes=params["step"]),
+        tz=zone,
+        now=now,
+    )
+    body = {
+        "candidate": candidate.pk,
+        "interviewers": [u.pk for u in panel],
+        "duration": params["duration"],
+        "step": params["step"],
+        "timezone": zone.key,
+        "start": params["start"].astimezone(zone).isoformat(),
+        "end": params["end"].astimezone(zone).isoformat(),
+    }
+    if pool:
+        body["pool"] = [u.pk for u in pool]
+        body["pool_size"] = pool_size
+    body["slots"] = [
+        {
+            "start": slot.start.astimezone(zone).isoformat(),
+            "end": slot.end.astimezone(zone).isoformat(),
+            **({"available": available} if pool else {}),
         }
-        if pool:
-            body["pool"] = [u.pk for u in pool]
-            body["pool_size"] = pool_size
-        body["slots"] = [
-            {
-                "start": slot.start.astimezone(zone).isoformat(),
-                "end": slot.end.astimezone(zone).isoformat(),
-                **({"available": available} if pool else {}),
-            }
-            for slot, available in answer.slots
-        ]
-        if answer.explanation is not None:
-            body["explanation"] = answer.explanation.as_dict()
-        return Response(body)
+        for slot, available in answer.slots
+    ]
+    if answer.explanation is not None:
+        body["explanation"] = answer.explanation.as_dict()
+    return body

@@ -171,3 +171,41 @@ def test_apply_policy_agrees_with_brute_force(origin, policy, data):
             lambda t: Interval(origin + t[0] * UNIT, origin + (t[0] + t[1]) * UNIT)), max_size=5), label="interviews")
     now = data.draw(st.none() | st.integers(-300, SPAN_MINUTES // 5).map(lambda k: origin + k * UNIT), label="now")
     assert apply_policy(free, policy, interviews, now) == policy_reference(free, policy, interviews, now)
+
+
+def _any_seconds(origin):
+    """Free time whose ends fall on any second (an imported calendar's may), not only on whole minutes."""
+    second = timedelta(seconds=1)
+    return st.lists(st.tuples(st.integers(0, SPAN_MINUTES * 60), st.integers(1, 12 * 3600)).map(
+        lambda t: Interval(origin + t[0] * second, origin + (t[0] + t[1]) * second)), max_size=6)
+
+
+@settings(deadline=None)
+@given(origin=st.sampled_from(ORIGINS), zone=st.sampled_from(ZONES), duration=st.sampled_from([15, 60, 90]),
+       step=st.sampled_from([5, 15, 30, 60, 45]), notices=st.lists(st.sampled_from([0, 1, 30, 240]), min_size=4,
+                                                                     max_size=4),
+       near=st.integers(1, SPAN_MINUTES // 10), off_by=st.just(0) | st.integers(-59_999_999, 59_999_999),
+       data=st.data())
+def test_the_slots_at_now_are_the_slots_at_the_next_whole_minute(origin, zone, duration, step, notices,
+                                                                 near, off_by, data):
+    """What lets searches of one minute share an answer (slots.answers): starts lie on a grid of whole
+    minutes and notices are whole minutes, so rounding now up to the minute changes no slot, in a panel
+    or a pool."""
+    from slots.answers import search_instant
+    from slots.pools import pool_slots
+
+    now = origin + near * UNIT + timedelta(microseconds=off_by)  # within a minute of a 5-minute point
+    around_now = st.tuples(st.integers(0, 3 * 3600), st.integers(1, 6 * 3600)).map(  # often holds a slot there
+        lambda t: Interval(now - timedelta(seconds=t[0]), now - timedelta(seconds=t[0] - t[1])))
+    free = [merge([*data.draw(_any_seconds(origin), label=f"free {k}"), data.draw(around_now, label=f"now {k}")])
+            for k in range(4)]
+    bounds = Interval(origin, origin + timedelta(minutes=SPAN_MINUTES))
+    where = dict(bounds=bounds, duration=timedelta(minutes=duration), step=timedelta(minutes=step), tz=zone)
+
+    def answer(at):
+        mine = [apply_policy(f, Policy(min_notice=timedelta(minutes=n)), [], at) for f, n in zip(free, notices)]
+        return (pool_slots(mine[:2], {}, 0, not_before=at, **where),
+                pool_slots(mine[:1], {3: mine[1], 4: mine[2], 5: mine[3]}, 2, not_before=at, **where))
+
+    assert timedelta(0) <= search_instant(now) - now < timedelta(minutes=1)
+    assert answer(now) == answer(search_instant(now))

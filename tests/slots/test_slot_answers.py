@@ -1,0 +1,127 @@
+"""Whole slot answers shared by the searches of one minute (slots.answers): a repeated search computes
+nothing, anyone's write is seen by the next search, the minute moving on is seen, and the answer depends on
+everything in the search. (The free time behind them: tests/slots/test_free_time_cache.py.)"""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+
+from slots import views
+from slots.answers import search_instant
+from slots.models import AvailabilityWindow, BusyPeriod
+from tests import dates
+from tests.factories import InterviewerFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = dates.monday(2)
+
+
+def at(day: int, hour: int = 0, minute: int = 0, second: int = 0):
+    return dates.at(MONDAY + timedelta(days=day), hour, minute) + timedelta(seconds=second)
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """How many times a search's answer was computed rather than read from the cache."""
+    calls = []
+    real = views._slots_answer
+    monkeypatch.setattr(views, "_slots_answer", lambda *args: calls.append(1) or real(*args))
+    return calls
+
+
+@pytest.fixture
+def free_day_1(candidate, interviewer):
+    for person in (candidate, interviewer):
+        AvailabilityWindow.objects.create(user=person, start=at(1, 9), end=at(1, 12))
+
+
+def search(hr_client, candidate, interviewer, extra=""):
+    r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&tz=UTC"
+                      f"&start={dates.z(at(1))}&end={dates.z(at(2))}{extra}")
+    assert r.status_code == 200, r.content
+    return r.json()
+
+
+def starts(answer) -> list[str]:
+    return [s["start"][11:16] for s in answer["slots"]]
+
+
+def test_a_repeated_search_computes_nothing(hr_client, candidate, interviewer, free_day_1, computed,
+                                            django_assert_max_num_queries):
+    first = search(hr_client, candidate, interviewer)
+    with django_assert_max_num_queries(1):  # the participants
+        assert search(hr_client, candidate, interviewer) == first
+    assert starts(first) == ["09:00", "10:00", "11:00"] and len(computed) == 1
+
+
+def test_a_write_by_anyone_in_it_is_seen_by_the_next_search(hr_client, candidate, interviewer, free_day_1,
+                                                            interviewer_client, computed):
+    member = InterviewerFactory()
+    AvailabilityWindow.objects.create(user=member, start=at(1, 9), end=at(1, 12))
+    with_pool = f"&pool={member.pk}"
+    assert starts(search(hr_client, candidate, interviewer, with_pool)) == ["09:00", "10:00", "11:00"]
+    BusyPeriod.objects.create(user=member, start=at(1, 10), end=at(1, 11), source="manual")  # the pool's member
+    assert starts(search(hr_client, candidate, interviewer, with_pool)) == ["09:00", "11:00"]
+    interviewer_client.post("/api/v1/busy/", {"start": at(1, 9).isoformat(), "end": at(1, 10).isoformat()},
+                            format="json")  # the panel's interviewer, through the API
+    assert starts(search(hr_client, candidate, interviewer, with_pool)) == ["11:00"]
+    assert len(computed) == 3
+
+
+def test_the_next_minute_is_a_new_answer(hr_client, candidate, interviewer, free_day_1, computed):
+    """The 09:00 slot is offered until 09:00:00 exactly; from the next instant on it has begun."""
+    with time_machine.travel(at(1, 8, 59, 1), tick=False):
+        assert starts(search(hr_client, candidate, interviewer)) == ["09:00", "10:00", "11:00"]
+    with time_machine.travel(at(1, 9), tick=False):
+        assert starts(search(hr_client, candidate, interviewer)) == ["09:00", "10:00", "11:00"]
+    assert len(computed) == 1  # 08:59:01 and 09:00:00 are searches of the same minute
+    with time_machine.travel(at(1, 9) + timedelta(microseconds=1), tick=False):
+        assert starts(search(hr_client, candidate, interviewer)) == ["10:00", "11:00"]
+    assert len(computed) == 2
+
+
+def test_each_part_of_the_search_is_its_own_answer(hr_client, candidate, interviewer, free_day_1, computed):
+    answers = [search(hr_client, candidate, interviewer, extra) for extra in
+               ("", "&duration=30", "&step=30", "&tz=Asia/Kolkata", f"&end={dates.z(at(1, 11))}")]
+    assert [starts(a) for a in answers] == [
+        ["09:00", "10:00", "11:00"], ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"],
+        ["09:00", "09:30", "10:00", "10:30", "11:00"], ["15:00", "16:00"], ["09:00", "10:00"]]
+    assert len(computed) == 5
+
+
+def test_the_default_range_starts_at_the_minute(hr_client, candidate, interviewer, computed):
+    moment = at(0, 10, 20, 37) + timedelta(microseconds=5)
+    query = f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&tz=UTC"
+    with time_machine.travel(moment, tick=False):
+        answer = hr_client.get(query).json()
+    with time_machine.travel(moment + timedelta(seconds=20), tick=False):
+        assert hr_client.get(query).json() == answer
+    assert answer["start"] == dates.iso(at(0, 10, 20)) and answer["end"] == dates.iso(at(60, 10, 20))
+    assert len(computed) == 1
+    assert search_instant(moment) == at(0, 10, 21) and search_instant(at(0, 10, 21)) == at(0, 10, 21)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection searching during a write")
+def test_a_search_during_a_write_cannot_keep_the_old_answer(hr_client, candidate, interviewer, free_day_1):
+    """Another connection searches while a write is not yet committed: its answer, from the rows before the
+    write, is kept under the version the write set first; the version set at the commit makes it unreachable."""
+
+    def search_elsewhere(out):
+        try:
+            out.append(starts(search(hr_client, candidate, interviewer)))
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        BusyPeriod.objects.create(user=interviewer, start=at(1, 9), end=at(1, 11), source="manual")
+        during = []
+        thread = threading.Thread(target=search_elsewhere, args=(during,))
+        thread.start()
+        thread.join()
+    assert during == [["09:00", "10:00", "11:00"]]  # the rows before the commit
+    assert starts(search(hr_client, candidate, interviewer)) == ["11:00"]
