@@ -21,6 +21,7 @@ from core.models import User
 from core.timezones import get_zone
 from integrations.caldav import client
 from integrations.calendar_store import forget_busy, store_busy
+from integrations.connections import errors_kept_on, mark_broken, sync_failed
 from integrations.google.crypto import Undecryptable, decrypt, encrypt
 from integrations.ical.parse import Limits
 from integrations.ical.sandbox import parse_in_child
@@ -41,13 +42,9 @@ def _account(connection: CalDAVConnection) -> client.Account:
         password = ""
     if not password:  # no key in FIELD_ENCRYPTION_KEYS decrypts it: never silently an empty password
         message = "The stored CalDAV password can no longer be read; connect again with your app password."
-        _mark_broken(connection, message)
+        mark_broken(connection, message)
         raise providers.ConnectionBroken(message)
     return client.Account(connection.url, connection.username, password)
-
-
-def _mark_broken(connection: CalDAVConnection, message: str) -> None:
-    CalDAVConnection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.BROKEN, last_error=message[:2000])
 
 
 def caldav_connect(*, user: User, url: str, username: str, password: str) -> CalDAVConnection:
@@ -131,7 +128,7 @@ def caldav_read_busy(connection: CalDAVConnection, start, end, deadline: Deadlin
                                 parse=_parser(connection.user_id, Interval(start, end), deadline),
                                 policy=fetch_policy(), deadline=deadline, server_expand=server_expand)
     except client.PasswordRejected as exc:
-        _mark_broken(connection, str(exc))
+        mark_broken(connection, str(exc))
         raise
 
 
@@ -145,10 +142,8 @@ def caldav_sync(*, user_id: int, deadline: Deadline = NO_DEADLINE) -> str:
     try:
         answer = caldav_read_busy(connection, start, end, deadline)
     except providers.ProviderError as exc:
-        if not isinstance(exc, providers.ConnectionBroken):
-            CalDAVConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
         logger.info("CalDAV sync for %s failed: %s", user_id, exc)
-        return "broken" if isinstance(exc, providers.ConnectionBroken) else "failed"
+        return sync_failed(connection, exc)
     names = {c["id"]: c["name"] for c in connection.available_calendars}
     errors = answer.errors
     with transaction.atomic():
@@ -177,14 +172,12 @@ def _block_call(user_id: int, operation, *, missing: str | None = None) -> str:
             return missing
         raise client.CalDAVError("No working CalDAV connection.", permanent=True)
     calendar_url = connection.busy_calendar or (connection.calendars or [""])[0]
-    try:
-        return operation(_account(connection), calendar_url)
-    except client.PasswordRejected as exc:
-        _mark_broken(connection, str(exc))
-        raise
-    except providers.ProviderError as exc:
-        CalDAVConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
-        raise
+    with errors_kept_on(connection):
+        try:
+            return operation(_account(connection), calendar_url)
+        except client.PasswordRejected as exc:
+            mark_broken(connection, str(exc))
+            raise
 
 
 def caldav_busy_block_put(*, user_id: int, block: BusyBlock) -> str:

@@ -20,6 +20,7 @@ from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
 from integrations.calendar_store import forget_busy, store_busy
+from integrations.connections import errors_kept_on, mark_broken, sync_failed
 from integrations.google import client
 from integrations.google.crypto import Undecryptable, decrypt, encrypt, is_current
 from integrations.models import GoogleConnection, GoogleConnectionStatus
@@ -105,10 +106,6 @@ def _keep_tokens(connection: GoogleConnection, creds, before: client.Tokens) -> 
         )
 
 
-def _mark_broken(connection: GoogleConnection, message: str) -> None:
-    GoogleConnection.objects.filter(pk=connection.pk).update(status=GoogleConnectionStatus.BROKEN, last_error=message)
-
-
 def _budget(deadline: Deadline) -> client.Budget:
     """Each call's socket timeout: what is left of the deadline (at most the client's own); no retries
     when there is a deadline (a booking is waiting)."""
@@ -121,16 +118,16 @@ def _call(connection: GoogleConnection, operation, deadline: Deadline = NO_DEADL
     try:
         before = _tokens(connection)
     except Undecryptable as exc:
-        _mark_broken(connection, str(exc))
+        mark_broken(connection, str(exc))
         raise client.GrantRevoked(str(exc)) from exc
     if not before.refresh_token:
-        _mark_broken(connection, str(client.GrantRevoked()))
+        mark_broken(connection, str(client.GrantRevoked()))
         raise client.GrantRevoked()
     creds = client.credentials(before)
     try:
         return operation(creds, _budget(deadline))
     except client.GrantRevoked as exc:
-        _mark_broken(connection, str(exc))
+        mark_broken(connection, str(exc))
         raise
     finally:
         _keep_tokens(connection, creds, before)
@@ -164,9 +161,8 @@ def google_sync(*, user_id: int, deadline: Deadline = NO_DEADLINE) -> str:
     try:
         answer = google_read_busy(connection, start, end, deadline)
     except providers.ProviderError as exc:
-        GoogleConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
         logger.info("Google sync for %s failed: %s", user_id, exc)
-        return "broken" if isinstance(exc, client.GrantRevoked) else "failed"
+        return sync_failed(connection, exc)
     errors = answer.errors
     with transaction.atomic():
         store_busy(user_id=user_id, source=BusySource.GOOGLE, calendars=calendars, answer=answer, start=start, end=end)
@@ -229,19 +225,12 @@ def _active(user_id: int) -> GoogleConnection:
     return connection
 
 
-def _block_call(connection: GoogleConnection, operation) -> str:
-    try:
-        return _call(connection, operation)
-    except client.GoogleError as exc:
-        GoogleConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
-        raise
-
-
 def google_busy_block_put(*, user_id: int, block: BusyBlock) -> str:
     connection = _active(user_id)
     calendar_id = connection.busy_calendar or "primary"
     event = busy_block_event(block)
-    return _block_call(connection, lambda creds, budget: client.event_put(creds, calendar_id, event, budget))
+    with errors_kept_on(connection):
+        return _call(connection, lambda creds, budget: client.event_put(creds, calendar_id, event, budget))
 
 
 def google_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
@@ -249,7 +238,8 @@ def google_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
     if connection is None:
         return "nothing to do"
     calendar_id = connection.busy_calendar or "primary"
-    return _block_call(connection, lambda creds, budget: client.event_delete(creds, calendar_id, block.key, budget))
+    with errors_kept_on(connection):
+        return _call(connection, lambda creds, budget: client.event_delete(creds, calendar_id, block.key, budget))
 
 
 def google_sync_all() -> int:

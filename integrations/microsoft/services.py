@@ -22,6 +22,7 @@ from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
 from integrations.calendar_store import forget_busy, store_busy
+from integrations.connections import errors_kept_on, mark_broken, sync_failed
 from integrations.google.crypto import Undecryptable, decrypt, encrypt
 from integrations.microsoft import client
 from integrations.models import ConnectionStatus, MicrosoftConnection, MicrosoftEvent
@@ -86,10 +87,6 @@ def microsoft_connect_finish(*, code: str, state: str) -> MicrosoftConnection:
     return connection
 
 
-def _mark_broken(connection: MicrosoftConnection, message: str) -> None:
-    MicrosoftConnection.objects.filter(pk=connection.pk).update(status=ConnectionStatus.BROKEN, last_error=message)
-
-
 def _call(connection: MicrosoftConnection, operation, deadline: Deadline = NO_DEADLINE):
     """Run ``operation(session)``, keep refreshed tokens, and mark a revoked grant (or one that no key in
     FIELD_ENCRYPTION_KEYS decrypts) broken."""
@@ -102,16 +99,16 @@ def _call(connection: MicrosoftConnection, operation, deadline: Deadline = NO_DE
             mailbox=connection.mailbox,
         )
     except Undecryptable as exc:
-        _mark_broken(connection, str(exc))
+        mark_broken(connection, str(exc))
         raise client.GrantRevoked(str(exc)) from exc
     if not before.refresh_token:
-        _mark_broken(connection, str(client.GrantRevoked()))
+        mark_broken(connection, str(client.GrantRevoked()))
         raise client.GrantRevoked()
     session = client.Session(before, deadline)
     try:
         return operation(session)
     except client.GrantRevoked as exc:
-        _mark_broken(connection, str(exc))
+        mark_broken(connection, str(exc))
         raise
     finally:
         after = session.tokens
@@ -138,10 +135,8 @@ def microsoft_sync(*, user_id: int, deadline: Deadline = NO_DEADLINE) -> str:
     try:
         answer = microsoft_read_busy(connection, start, end, deadline)
     except providers.ProviderError as exc:
-        if not isinstance(exc, providers.ConnectionBroken):
-            MicrosoftConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
         logger.info("Microsoft sync for %s failed: %s", user_id, exc)
-        return "broken" if isinstance(exc, providers.ConnectionBroken) else "failed"
+        return sync_failed(connection, exc)
     with transaction.atomic():
         store_busy(user_id=user_id, source=BusySource.MICROSOFT, calendars=[connection.mailbox], answer=answer,
                    start=start, end=end)
@@ -160,15 +155,6 @@ def microsoft_disconnect(*, connection: MicrosoftConnection) -> None:
 
 def _active(user_id: int) -> MicrosoftConnection | None:
     return MicrosoftConnection.objects.filter(user_id=user_id, status=ConnectionStatus.ACTIVE).first()
-
-
-def _recording_errors(connection: MicrosoftConnection, operation):
-    try:
-        return _call(connection, operation)
-    except client.MicrosoftError as exc:
-        if not isinstance(exc, client.GrantRevoked):
-            MicrosoftConnection.objects.filter(pk=connection.pk).update(last_error=str(exc)[:2000])
-        raise
 
 
 def microsoft_busy_block_put(*, user_id: int, block: BusyBlock) -> str:
@@ -193,7 +179,8 @@ def microsoft_busy_block_put(*, user_id: int, block: BusyBlock) -> str:
             pass
         return "inserted"
 
-    return _recording_errors(connection, put)
+    with errors_kept_on(connection):
+        return _call(connection, put)
 
 
 def microsoft_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
@@ -201,7 +188,8 @@ def microsoft_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
     known = MicrosoftEvent.objects.filter(user_id=user_id, key=block.key).first()
     if connection is None or known is None:
         return "already gone" if connection is not None else "nothing to do"
-    result = _recording_errors(connection, lambda session: client.event_delete(session, known.event_id))
+    with errors_kept_on(connection):
+        result = _call(connection, lambda session: client.event_delete(session, known.event_id))
     known.delete()
     return result
 
