@@ -7,9 +7,13 @@ why, and its last good busy time stays until the user connects again or disconne
 in ``last_error`` and the connection stays active.
 """
 
+import abc
 from contextlib import contextmanager
 
+from django.db import transaction
+
 from core import calendar_providers as providers
+from integrations.calendar_store import forget_busy
 from integrations.models import ConnectionStatus
 
 MAX_ERROR_LENGTH = 2000
@@ -43,3 +47,34 @@ def errors_kept_on(connection):
     except providers.ProviderError as exc:
         keep_error(connection, exc)
         raise
+
+
+def connection_update_calendars(*, connection, source: str, calendars: list[str], busy_calendar: str | None):
+    """The calendars whose busy time is read, and the one busy blocks go to (unchanged when not given); the
+    busy time of a calendar no longer read goes at once."""
+    removed = set(connection.calendars) - set(calendars)
+    connection.calendars = calendars
+    if busy_calendar:
+        connection.busy_calendar = busy_calendar
+    with transaction.atomic():
+        connection.save(update_fields=["calendars", "busy_calendar"])
+        forget_busy(user_id=connection.user_id, source=source, calendars=list(removed))
+    return connection
+
+
+class ConnectedCalendar(providers.CalendarProvider):
+    """A provider whose connections are rows of ``connection_model``, one per user: the working ones are the
+    active rows, and disconnecting a user is ``disconnect_connection`` of their row, if any."""
+
+    def active_connections(self, user_ids):
+        rows = self.connection_model.objects.filter(status=ConnectionStatus.ACTIVE)
+        return rows if user_ids is None else rows.filter(user_id__in=user_ids)
+
+    def disconnect(self, *, user_id):
+        connection = self.connection_model.objects.filter(user_id=user_id).first()
+        if connection is not None:
+            self.disconnect_connection(connection=connection)
+
+    @abc.abstractmethod
+    def disconnect_connection(self, *, connection) -> None:
+        """Forget this connection and the busy time it brought (and revoke the grant, best effort)."""

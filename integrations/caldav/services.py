@@ -21,7 +21,13 @@ from core.models import User
 from core.timezones import get_zone
 from integrations.caldav import client
 from integrations.calendar_store import forget_busy, store_busy
-from integrations.connections import errors_kept_on, mark_broken, sync_failed
+from integrations.connections import (
+    ConnectedCalendar,
+    connection_update_calendars,
+    errors_kept_on,
+    mark_broken,
+    sync_failed,
+)
 from integrations.google.crypto import Undecryptable, decrypt, encrypt
 from integrations.ical.parse import Limits
 from integrations.ical.sandbox import parse_in_child
@@ -95,14 +101,8 @@ def caldav_update_calendars(*, connection: CalDAVConnection, calendars: list[str
         raise ValidationError({"calendars": [f"Not a calendar of this account: {unknown[0]}"]})
     if busy_calendar is not None and busy_calendar not in ids:
         raise ValidationError({"busy_calendar": ["Not a calendar of this account."]})
-    removed = set(connection.calendars) - set(calendars)
-    connection.calendars = calendars
-    if busy_calendar:
-        connection.busy_calendar = busy_calendar
-    with transaction.atomic():
-        connection.save(update_fields=["calendars", "busy_calendar"])
-        forget_busy(user_id=connection.user_id, source=BusySource.CALDAV, calendars=list(removed))
-    return connection
+    return connection_update_calendars(connection=connection, source=BusySource.CALDAV, calendars=calendars,
+                                       busy_calendar=busy_calendar)
 
 
 def _parser(user_id: int, window: Interval, deadline: Deadline):
@@ -189,17 +189,17 @@ def caldav_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
                        missing="nothing to do")
 
 
-class CalDAVProvider(providers.CalendarProvider):
+class CalDAVProvider(ConnectedCalendar):
     name = BusySource.CALDAV
     label = "CalDAV"
     connection_model = CalDAVConnection
+    sync = staticmethod(caldav_sync)
+    put_busy_block = staticmethod(caldav_busy_block_put)
+    delete_busy_block = staticmethod(caldav_busy_block_delete)
+    disconnect_connection = staticmethod(caldav_disconnect)
 
     def connect(self, *, user, url: str, username: str, password: str):
         return caldav_connect(user=user, url=url, username=username, password=password)
-
-    def active_connections(self, user_ids):
-        rows = CalDAVConnection.objects.filter(status=ConnectionStatus.ACTIVE)
-        return rows if user_ids is None else rows.filter(user_id__in=user_ids)
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         connection = CalDAVConnection.objects.get(user_id=user_id)
@@ -207,20 +207,6 @@ class CalDAVProvider(providers.CalendarProvider):
 
     def read_busy(self, *, user_id, start, end, deadline=NO_DEADLINE):
         return caldav_read_busy(CalDAVConnection.objects.get(user_id=user_id), start, end, deadline)
-
-    def sync(self, *, user_id, deadline=NO_DEADLINE):
-        return caldav_sync(user_id=user_id, deadline=deadline)
-
-    def put_busy_block(self, *, user_id, block):
-        return caldav_busy_block_put(user_id=user_id, block=block)
-
-    def delete_busy_block(self, *, user_id, block):
-        return caldav_busy_block_delete(user_id=user_id, block=block)
-
-    def disconnect(self, *, user_id):
-        connection = CalDAVConnection.objects.filter(user_id=user_id).first()
-        if connection is not None:
-            caldav_disconnect(connection=connection)
 
     def queue_sync(self, user_id):
         async_task("integrations.tasks.sync_calendar", self.name, user_id)

@@ -20,7 +20,13 @@ from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
 from integrations.calendar_store import forget_busy, store_busy
-from integrations.connections import errors_kept_on, mark_broken, sync_failed
+from integrations.connections import (
+    ConnectedCalendar,
+    connection_update_calendars,
+    errors_kept_on,
+    mark_broken,
+    sync_failed,
+)
 from integrations.google import client
 from integrations.google.crypto import Undecryptable, decrypt, encrypt, is_current
 from integrations.models import GoogleConnection, GoogleConnectionStatus
@@ -176,14 +182,8 @@ def google_sync(*, user_id: int, deadline: Deadline = NO_DEADLINE) -> str:
 
 
 def google_update_calendars(*, connection: GoogleConnection, calendars: list[str], busy_calendar: str | None) -> GoogleConnection:
-    removed = set(connection.calendars) - set(calendars)
-    connection.calendars = calendars
-    if busy_calendar:
-        connection.busy_calendar = busy_calendar
-    with transaction.atomic():
-        connection.save(update_fields=["calendars", "busy_calendar"])
-        forget_busy(user_id=connection.user_id, source=BusySource.GOOGLE, calendars=list(removed))
-    return connection
+    return connection_update_calendars(connection=connection, source=BusySource.GOOGLE, calendars=calendars,
+                                       busy_calendar=busy_calendar)
 
 
 def google_disconnect(*, connection: GoogleConnection) -> None:
@@ -249,17 +249,17 @@ def google_sync_all() -> int:
     return len(ids)
 
 
-class GoogleProvider(providers.CalendarProvider):
+class GoogleProvider(ConnectedCalendar):
     name = BusySource.GOOGLE
     label = "Google Calendar"
     connection_model = GoogleConnection
+    sync = staticmethod(google_sync)
+    put_busy_block = staticmethod(google_busy_block_put)
+    delete_busy_block = staticmethod(google_busy_block_delete)
+    disconnect_connection = staticmethod(google_disconnect)
 
     def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
         return google_connect_finish(code=code, state=state)
-
-    def active_connections(self, user_ids):
-        rows = GoogleConnection.objects.filter(status=GoogleConnectionStatus.ACTIVE)
-        return rows if user_ids is None else rows.filter(user_id__in=user_ids)
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         # Listing needs the calendar.readonly scope, which we do not ask for: the connection's chosen ids.
@@ -267,20 +267,6 @@ class GoogleProvider(providers.CalendarProvider):
 
     def read_busy(self, *, user_id, start, end, deadline=NO_DEADLINE):
         return google_read_busy(_active(user_id), start, end, deadline)
-
-    def sync(self, *, user_id, deadline=NO_DEADLINE):
-        return google_sync(user_id=user_id, deadline=deadline)
-
-    def put_busy_block(self, *, user_id, block):
-        return google_busy_block_put(user_id=user_id, block=block)
-
-    def delete_busy_block(self, *, user_id, block):
-        return google_busy_block_delete(user_id=user_id, block=block)
-
-    def disconnect(self, *, user_id):
-        connection = GoogleConnection.objects.filter(user_id=user_id).first()
-        if connection is not None:
-            google_disconnect(connection=connection)
 
     def queue_sync(self, user_id):
         async_task("integrations.google.tasks.sync_google", user_id)

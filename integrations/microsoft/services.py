@@ -22,7 +22,7 @@ from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
 from integrations.calendar_store import forget_busy, store_busy
-from integrations.connections import errors_kept_on, mark_broken, sync_failed
+from integrations.connections import ConnectedCalendar, errors_kept_on, mark_broken, sync_failed
 from integrations.google.crypto import Undecryptable, decrypt, encrypt
 from integrations.microsoft import client
 from integrations.models import ConnectionStatus, MicrosoftConnection, MicrosoftEvent
@@ -194,17 +194,17 @@ def microsoft_busy_block_delete(*, user_id: int, block: BusyBlock) -> str:
     return result
 
 
-class MicrosoftProvider(providers.CalendarProvider):
+class MicrosoftProvider(ConnectedCalendar):
     name = BusySource.MICROSOFT
     label = "Microsoft 365"
     connection_model = MicrosoftConnection
+    sync = staticmethod(microsoft_sync)
+    put_busy_block = staticmethod(microsoft_busy_block_put)
+    delete_busy_block = staticmethod(microsoft_busy_block_delete)
+    disconnect_connection = staticmethod(microsoft_disconnect)
 
     def connect(self, *, user, code: str, state: str):  # the OAuth callback; ``user`` comes from the state
         return microsoft_connect_finish(code=code, state=state)
-
-    def active_connections(self, user_ids):
-        rows = MicrosoftConnection.objects.filter(status=ConnectionStatus.ACTIVE)
-        return rows if user_ids is None else rows.filter(user_id__in=user_ids)
 
     def list_calendars(self, *, user_id, deadline=NO_DEADLINE):
         connection = MicrosoftConnection.objects.get(user_id=user_id)
@@ -212,20 +212,6 @@ class MicrosoftProvider(providers.CalendarProvider):
 
     def read_busy(self, *, user_id, start, end, deadline=NO_DEADLINE):
         return microsoft_read_busy(MicrosoftConnection.objects.get(user_id=user_id), start, end, deadline)
-
-    def sync(self, *, user_id, deadline=NO_DEADLINE):
-        return microsoft_sync(user_id=user_id, deadline=deadline)
-
-    def put_busy_block(self, *, user_id, block):
-        return microsoft_busy_block_put(user_id=user_id, block=block)
-
-    def delete_busy_block(self, *, user_id, block):
-        return microsoft_busy_block_delete(user_id=user_id, block=block)
-
-    def disconnect(self, *, user_id):
-        connection = MicrosoftConnection.objects.filter(user_id=user_id).first()
-        if connection is not None:
-            microsoft_disconnect(connection=connection)
 
     def queue_sync(self, user_id):
         async_task("integrations.tasks.sync_calendar", self.name, user_id)
