@@ -28,6 +28,7 @@ from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 
 from core.calendar_providers import ConnectionBroken, ProviderError
+from integrations.oauth import Tokens
 
 SCOPES = [
     "https://www.googleapis.com/auth/calendar.freebusy",
@@ -43,14 +44,6 @@ class GoogleError(ProviderError):
 class GrantRevoked(ConnectionBroken, GoogleError):
     def __init__(self, message: str = "Google access was revoked or has expired; connect Google Calendar again."):
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Tokens:
-    access_token: str
-    refresh_token: str
-    expiry: datetime | None
-    scopes: list[str]
 
 
 def is_configured() -> bool:

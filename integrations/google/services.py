@@ -5,12 +5,9 @@ imports it. What a sync does with the busy time it read is ``integrations.calend
 """
 
 import logging
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -19,72 +16,38 @@ from rest_framework.exceptions import ValidationError
 from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
+from integrations import oauth
 from integrations.calendar_store import forget_busy, store_busy
 from integrations.connections import (
     ConnectedCalendar,
     connection_update_calendars,
     errors_kept_on,
-    mark_broken,
     sync_failed,
 )
 from integrations.google import client
-from integrations.google.crypto import Undecryptable, decrypt, encrypt, is_current
+from integrations.google.crypto import Undecryptable, decrypt, is_current
 from integrations.models import GoogleConnection, GoogleConnectionStatus
 from slots.models import BusySource
 
 logger = logging.getLogger(__name__)
 
-STATE_SALT = "google-oauth-state"
-STATE_MAX_AGE = 600
 MAX_QUERY_SPAN = timedelta(days=90)
-
-
-def _verifier_key(nonce: str) -> str:
-    return f"google:pkce:{nonce}"
+SIGN_IN = oauth.SignIn(salt="google-oauth-state", kept_key="google:pkce:{}")
 
 
 def google_connect_start(*, user: User) -> str:
     """The consent URL. Its ``state`` is signed and names the user; the PKCE verifier stays here."""
-    nonce = secrets.token_urlsafe(16)
-    state = signing.dumps({"u": user.pk, "n": nonce}, salt=STATE_SALT)
-    url, verifier = client.authorization_url(state)
-    cache.set(_verifier_key(nonce), verifier, STATE_MAX_AGE)
-    return url
-
-
-def _user_from_state(state: str) -> tuple[User, str]:
-    try:
-        data = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ValidationError({"state": ["The connection request expired; start again."]}) from None
-    except signing.BadSignature:
-        raise ValidationError({"state": ["The state is not valid."]}) from None
-    verifier = cache.get(_verifier_key(data["n"]))
-    cache.delete(_verifier_key(data["n"]))  # one use only
-    user = User.objects.filter(pk=data["u"], is_active=True).first()
-    if user is None or verifier is None:
-        raise ValidationError({"state": ["The connection request was already used or has expired; start again."]})
-    return user, verifier
+    return SIGN_IN.start(user, client.authorization_url)
 
 
 def google_connect_finish(*, code: str, state: str) -> GoogleConnection:
-    user, verifier = _user_from_state(state)
+    user, verifier = SIGN_IN.finish(state)
     try:
         tokens = client.exchange_code(code, verifier)
     except client.GoogleError as exc:
         raise ValidationError({"code": [str(exc)]}) from None
     with transaction.atomic():
-        connection, _ = GoogleConnection.objects.update_or_create(
-            user=user,
-            defaults={
-                "refresh_token_encrypted": encrypt(tokens.refresh_token),
-                "access_token_encrypted": encrypt(tokens.access_token),
-                "access_token_expiry": tokens.expiry,
-                "scopes": tokens.scopes,
-                "status": GoogleConnectionStatus.ACTIVE,
-                "last_error": "",
-            },
-        )
+        connection, _ = GoogleConnection.objects.update_or_create(user=user, defaults=oauth.grant_fields(tokens))
         if not connection.calendars:
             connection.calendars = ["primary"]
             connection.save(update_fields=["calendars"])
@@ -105,11 +68,7 @@ def _keep_tokens(connection: GoogleConnection, creds, before: client.Tokens) -> 
     after = client.current_tokens(creds, before)
     rotated_key = not (is_current(connection.refresh_token_encrypted) and is_current(connection.access_token_encrypted))
     if rotated_key or after.access_token != before.access_token or after.refresh_token != before.refresh_token:
-        GoogleConnection.objects.filter(pk=connection.pk).update(
-            access_token_encrypted=encrypt(after.access_token),
-            refresh_token_encrypted=encrypt(after.refresh_token),
-            access_token_expiry=after.expiry,
-        )
+        oauth.keep_tokens(connection, after)
 
 
 def _budget(deadline: Deadline) -> client.Budget:
@@ -119,24 +78,14 @@ def _budget(deadline: Deadline) -> client.Budget:
 
 
 def _call(connection: GoogleConnection, operation, deadline: Deadline = NO_DEADLINE):
-    """Run ``operation(credentials, budget)``, keep refreshed tokens (re-encrypted under the newest key), and
-    mark a revoked grant, or one that no key decrypts, broken."""
-    try:
-        before = _tokens(connection)
-    except Undecryptable as exc:
-        mark_broken(connection, str(exc))
-        raise client.GrantRevoked(str(exc)) from exc
-    if not before.refresh_token:
-        mark_broken(connection, str(client.GrantRevoked()))
-        raise client.GrantRevoked()
-    creds = client.credentials(before)
-    try:
-        return operation(creds, _budget(deadline))
-    except client.GrantRevoked as exc:
-        mark_broken(connection, str(exc))
-        raise
-    finally:
-        _keep_tokens(connection, creds, before)
+    """Run ``operation(credentials, budget)`` on the connection's grant (a revoked one, or one that no key
+    decrypts, marks it broken: ``oauth.grant``), and keep refreshed tokens (re-encrypted under the newest key)."""
+    with oauth.grant(connection, _tokens, client.GrantRevoked) as before:
+        creds = client.credentials(before)
+        try:
+            return operation(creds, _budget(deadline))
+        finally:
+            _keep_tokens(connection, creds, before)
 
 
 def google_read_busy(connection: GoogleConnection, start, end, deadline: Deadline = NO_DEADLINE) -> BusyAnswer:

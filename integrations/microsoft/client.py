@@ -26,6 +26,7 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 from core.calendar_providers import NO_DEADLINE, ConnectionBroken, Deadline, ProviderError
+from integrations import oauth
 
 SCOPES = ["Calendars.ReadWrite"]
 TIMEOUT_SECONDS = 15
@@ -45,11 +46,7 @@ class GrantRevoked(ConnectionBroken, MicrosoftError):
 
 
 @dataclass(frozen=True)
-class Tokens:
-    access_token: str
-    refresh_token: str
-    expiry: datetime | None
-    scopes: list[str]
+class Tokens(oauth.Tokens):
     mailbox: str = ""
 
 

@@ -7,12 +7,9 @@ last good busy time is kept until the user connects again or disconnects.
 """
 
 import logging
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -21,49 +18,31 @@ from rest_framework.exceptions import ValidationError
 from core import calendar_providers as providers
 from core.calendar_providers import NO_DEADLINE, BusyAnswer, BusyBlock, CalendarInfo, Deadline
 from core.models import User
+from integrations import oauth
 from integrations.calendar_store import forget_busy, store_busy
-from integrations.connections import ConnectedCalendar, errors_kept_on, mark_broken, sync_failed
-from integrations.google.crypto import Undecryptable, decrypt, encrypt
+from integrations.connections import ConnectedCalendar, errors_kept_on, sync_failed
+from integrations.google.crypto import decrypt
 from integrations.microsoft import client
 from integrations.models import ConnectionStatus, MicrosoftConnection, MicrosoftEvent
 from slots.models import BusySource
 
 logger = logging.getLogger(__name__)
 
-STATE_SALT = "microsoft-oauth-state"
-STATE_MAX_AGE = 600
+SIGN_IN = oauth.SignIn(salt="microsoft-oauth-state", kept_key="microsoft:flow:{}")
 
 
-def _flow_key(nonce: str) -> str:
-    return f"microsoft:flow:{nonce}"
+def _consent(state: str) -> tuple[str, dict]:
+    flow = client.start_flow(state)
+    return flow["auth_uri"], flow
 
 
 def microsoft_connect_start(*, user: User) -> str:
     """The consent URL. Its ``state`` is signed and names the user; msal's flow (PKCE verifier) stays here."""
-    nonce = secrets.token_urlsafe(16)
-    state = signing.dumps({"u": user.pk, "n": nonce}, salt=STATE_SALT)
-    flow = client.start_flow(state)
-    cache.set(_flow_key(nonce), flow, STATE_MAX_AGE)
-    return flow["auth_uri"]
-
-
-def _user_and_flow(state: str) -> tuple[User, dict]:
-    try:
-        data = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE)
-    except signing.SignatureExpired:
-        raise ValidationError({"state": ["The connection request expired; start again."]}) from None
-    except signing.BadSignature:
-        raise ValidationError({"state": ["The state is not valid."]}) from None
-    flow = cache.get(_flow_key(data["n"]))
-    cache.delete(_flow_key(data["n"]))  # one use only
-    user = User.objects.filter(pk=data["u"], is_active=True).first()
-    if user is None or flow is None:
-        raise ValidationError({"state": ["The connection request was already used or has expired; start again."]})
-    return user, flow
+    return SIGN_IN.start(user, _consent)
 
 
 def microsoft_connect_finish(*, code: str, state: str) -> MicrosoftConnection:
-    user, flow = _user_and_flow(state)
+    user, flow = SIGN_IN.finish(state)
     try:
         tokens = client.finish_flow(flow, {"code": code, "state": state})
     except client.MicrosoftError as exc:
@@ -72,52 +51,32 @@ def microsoft_connect_finish(*, code: str, state: str) -> MicrosoftConnection:
         raise ValidationError({"code": ["Microsoft did not say which mailbox this is; connect again."]})
     with transaction.atomic():
         connection, _ = MicrosoftConnection.objects.update_or_create(
-            user=user,
-            defaults={
-                "refresh_token_encrypted": encrypt(tokens.refresh_token),
-                "access_token_encrypted": encrypt(tokens.access_token),
-                "access_token_expiry": tokens.expiry,
-                "scopes": tokens.scopes,
-                "mailbox": tokens.mailbox,
-                "status": ConnectionStatus.ACTIVE,
-                "last_error": "",
-            },
-        )
+            user=user, defaults={**oauth.grant_fields(tokens), "mailbox": tokens.mailbox})
         transaction.on_commit(lambda: MicrosoftProvider().queue_sync(user.pk), robust=True)
     return connection
 
 
+def _tokens(connection: MicrosoftConnection) -> client.Tokens:
+    return client.Tokens(
+        access_token=decrypt(connection.access_token_encrypted),
+        refresh_token=decrypt(connection.refresh_token_encrypted),
+        expiry=connection.access_token_expiry,
+        scopes=list(connection.scopes or client.SCOPES),
+        mailbox=connection.mailbox,
+    )
+
+
 def _call(connection: MicrosoftConnection, operation, deadline: Deadline = NO_DEADLINE):
-    """Run ``operation(session)``, keep refreshed tokens, and mark a revoked grant (or one that no key in
-    FIELD_ENCRYPTION_KEYS decrypts) broken."""
-    try:
-        before = client.Tokens(
-            access_token=decrypt(connection.access_token_encrypted),
-            refresh_token=decrypt(connection.refresh_token_encrypted),
-            expiry=connection.access_token_expiry,
-            scopes=list(connection.scopes or client.SCOPES),
-            mailbox=connection.mailbox,
-        )
-    except Undecryptable as exc:
-        mark_broken(connection, str(exc))
-        raise client.GrantRevoked(str(exc)) from exc
-    if not before.refresh_token:
-        mark_broken(connection, str(client.GrantRevoked()))
-        raise client.GrantRevoked()
-    session = client.Session(before, deadline)
-    try:
-        return operation(session)
-    except client.GrantRevoked as exc:
-        mark_broken(connection, str(exc))
-        raise
-    finally:
-        after = session.tokens
-        if (after.access_token, after.refresh_token) != (before.access_token, before.refresh_token):
-            MicrosoftConnection.objects.filter(pk=connection.pk).update(
-                access_token_encrypted=encrypt(after.access_token),
-                refresh_token_encrypted=encrypt(after.refresh_token),
-                access_token_expiry=after.expiry,
-            )
+    """Run ``operation(session)`` on the connection's grant (a revoked one, or one that no key in
+    FIELD_ENCRYPTION_KEYS decrypts, marks it broken: ``oauth.grant``), and keep refreshed tokens."""
+    with oauth.grant(connection, _tokens, client.GrantRevoked) as before:
+        session = client.Session(before, deadline)
+        try:
+            return operation(session)
+        finally:
+            after = session.tokens
+            if (after.access_token, after.refresh_token) != (before.access_token, before.refresh_token):
+                oauth.keep_tokens(connection, after)
 
 
 def microsoft_read_busy(connection: MicrosoftConnection, start, end, deadline: Deadline = NO_DEADLINE) -> BusyAnswer:
