@@ -21,7 +21,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core import counters, tokens
-from core.cache_backends import breaker_reset
+from core.cache_backends import CACHE_ERRORS, breaker_reset
 from core.models import CacheRepair
 from core.tasks import apply_cache_repairs
 from tests.conftest import PASSWORD, assert_error, client_for
@@ -337,3 +337,23 @@ def test_queueing_tasks_reuses_one_connection(redis_server, broker_on):
     for index in range(20):
         ResilientRedisBroker(list_key="outage-test").enqueue(f"task {index}")
     assert connections() == before  # before this, each of the 20 opened a connection of its own
+
+
+def test_cache_calls_share_one_client_and_still_recover(on_redis, monkeypatch):
+    """Each cache call used to build a new redis.Redis (its reply parsers made anew); now one per connection
+    pool serves them all, and it still reaches Redis again after an outage."""
+    cache.set("warm", 1)
+    built = []
+    real_init = redis.Redis.__init__
+    monkeypatch.setattr(redis.Redis, "__init__", lambda self, *a, **k: built.append(1) or real_init(self, *a, **k))
+    for index in range(10):
+        cache.set(f"k{index}", index)
+        assert cache.get(f"k{index}") == index
+    assert cache.get_many(["k1", "k2"]) == {"k1": 1, "k2": 2}
+    assert built == []
+    on_redis.pause()
+    with pytest.raises(CACHE_ERRORS):
+        cache.get("k1")
+    on_redis.resume()
+    back()
+    assert cache.get("k1") == 1 and built == []
