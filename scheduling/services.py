@@ -24,7 +24,6 @@ from slots.services import announce_free_time_changed
 
 MIN_DURATION = timedelta(minutes=15)
 MAX_DURATION = timedelta(minutes=480)
-_CONTEXT = timedelta(days=1)
 
 
 def _lock(user_ids: list[int]) -> None:
@@ -32,7 +31,8 @@ def _lock(user_ids: list[int]) -> None:
 
 
 def _check_free(people: list[int], start: datetime, end: datetime, *, exclude_interview: int | None = None) -> None:
-    free = free_time(people, start - _CONTEXT, end + _CONTEXT, now=timezone.now(), exclude_interview=exclude_interview)
+    # the interview's own time is enough: what a policy needs around it is read by the selector
+    free = free_time(people, start, end, now=timezone.now(), exclude_interview=exclude_interview)
     wanted = Interval(start, end)
     unavailable = [pk for pk in people if not any(stretch.contains(wanted) for stretch in free[pk])]
     if unavailable:

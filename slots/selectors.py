@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.db.models import Q
+
 from core.timezones import get_zone
 from slots.intervals import Interval, merge, subtract
 from slots.models import (
@@ -83,7 +85,7 @@ class Schedule(NamedTuple):
     """What one person's free time in a range is made of, before ``now`` is known."""
 
     before_policy: list[Interval]  # availability less busy time, merged
-    interviews: list[Interval]  # their interviews, read with a margin around the range (for the policy)
+    interviews: list[Interval]  # their interviews in the range (with a margin around it when they have a policy)
     policy: Policy
 
 
@@ -100,8 +102,12 @@ def schedules(
     available = available_time(user_ids, start, end)
     busy: dict[int, list[Interval]] = defaultdict(list)
     interviews: dict[int, list[Interval]] = defaultdict(list)
+    # a policy counts interviews around the range too; for everyone else only the range's own busy time matters
+    with_policy = [pk for pk in user_ids if not policy_of[pk].is_default]
+    without = [pk for pk in user_ids if policy_of[pk].is_default]
     periods = BusyPeriod.objects.filter(
-        user_id__in=user_ids, start__lt=end + _POLICY_MARGIN, end__gt=start - _POLICY_MARGIN
+        Q(user_id__in=with_policy, start__lt=end + _POLICY_MARGIN, end__gt=start - _POLICY_MARGIN)
+        | Q(user_id__in=without, start__lt=end, end__gt=start)
     )
     if exclude_interview is not None:
         periods = periods.exclude(interview_id=exclude_interview)
