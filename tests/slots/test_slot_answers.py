@@ -2,7 +2,6 @@
 nothing, anyone's write is seen by the next search, the minute moving on is seen, and the answer depends on
 everything in the search. (The free time behind them: tests/slots/test_free_time_cache.py.)"""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from slots.answers import search_instant
 from slots.models import AvailabilityWindow, BusyPeriod
 from tests import dates
 from tests.factories import InterviewerFactory
+from tests.slots.test_free_time_cache import in_another_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -110,18 +110,8 @@ def test_the_default_range_starts_at_the_minute(hr_client, candidate, interviewe
 def test_a_search_during_a_write_cannot_keep_the_old_answer(hr_client, candidate, interviewer, free_day_1):
     """Another connection searches while a write is not yet committed: its answer, from the rows before the
     write, is kept under the version the write set first; the version set at the commit makes it unreachable."""
-
-    def search_elsewhere(out):
-        try:
-            out.append(starts(search(hr_client, candidate, interviewer)))
-        finally:
-            connection.close()
-
     with transaction.atomic():
         BusyPeriod.objects.create(user=interviewer, start=at(1, 9), end=at(1, 11), source="manual")
-        during = []
-        thread = threading.Thread(target=search_elsewhere, args=(during,))
-        thread.start()
-        thread.join()
-    assert during == [["09:00", "10:00", "11:00"]]  # the rows before the commit
+        during = in_another_connection(lambda: starts(search(hr_client, candidate, interviewer)))
+    assert during == ["09:00", "10:00", "11:00"]  # the rows before the commit
     assert starts(search(hr_client, candidate, interviewer)) == ["11:00"]
