@@ -59,7 +59,7 @@ def match(
     tz: tzinfo,
     now: datetime | None = None,
 ) -> SlotAnswer:
-    """The slots for a panel and K of a pool, or why there are none (the same 4 queries either way, none
+    """The slots for a panel and K of a pool, or why there are none (the same 3 queries either way, none
     for people whose free time is cached), as of ``now`` (default: the clock's)."""
     now = now or timezone.now()
     search = Search(
@@ -107,7 +107,7 @@ def match_loop(
     tz: tzinfo,
     limit: int,
 ) -> LoopMatch:
-    """Itineraries for a loop (``slots.loops``), or why there are none; everyone's free time in 4 queries."""
+    """Itineraries for a loop (``slots.loops``), or why there are none; everyone's free time in 3 queries."""
     now = timezone.now()
     people = [candidate.pk, *(pk for s in sessions for pk in (*s.interviewers, *s.pool))]
     detail = free_time_cached(people, start, end, now=now)

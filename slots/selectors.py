@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
 
 from core.timezones import get_zone
 from slots.intervals import Interval, merge, subtract
@@ -19,6 +19,7 @@ from slots.models import (
 from slots.policy import DEFAULT_POLICY, MAX_BUFFER_MINUTES, Policy, apply_policy
 from slots.weekly import WeeklyPattern
 
+_WINDOW = ""  # the kind of an availability window's row (a busy period's is its source, never empty)
 # How far outside a range busy time is read, so that buffers and per-day limits near its edges count.
 _POLICY_MARGIN = timedelta(days=2, minutes=MAX_BUFFER_MINUTES)
 
@@ -51,17 +52,6 @@ def policies(user_ids: Iterable[int]) -> dict[int, Policy]:
     return {user_id: found.get(user_id, DEFAULT_POLICY) for user_id in user_ids}
 
 
-def available_time(user_ids: list[int], start: datetime, end: datetime) -> dict[int, list[Interval]]:
-    """Each user's windows and weekly rules in ``[start, end)``, merged (2 queries)."""
-    raw: dict[int, list[Interval]] = defaultdict(list)
-    windows = AvailabilityWindow.objects.filter(user_id__in=user_ids, start__lt=end, end__gt=start)
-    for user_id, w_start, w_end in windows.values_list("user_id", "start", "end"):
-        raw[user_id].append(Interval(w_start, w_end))
-    for rule in WeeklyRule.objects.filter(user_id__in=user_ids):
-        raw[rule.user_id].extend(weekly_pattern(rule).expand(start, end))
-    return {user_id: merge(raw[user_id]) for user_id in user_ids}
-
-
 def free_time(
     user_ids: Iterable[int],
     start: datetime,
@@ -71,7 +61,7 @@ def free_time(
     exclude_interview: int | None = None,
 ) -> dict[int, list[Interval]]:
     """Each user's free time in ``[start, end)``: availability, less busy time, less what their policy
-    takes away (4 queries, whatever the number of users and rows). ``exclude_interview`` is left out of
+    takes away (3 queries, whatever the number of users and rows). ``exclude_interview`` is left out of
     busy time (a reschedule may overlap the interview's own old time)."""
     return free_time_detail(user_ids, start, end, now=now, exclude_interview=exclude_interview).free
 
@@ -96,12 +86,9 @@ def schedules(
     *,
     exclude_interview: int | None = None,
 ) -> dict[int, Schedule]:
-    """Each user's ``Schedule`` for ``[start, end)`` (4 queries, whatever the number of users and rows)."""
+    """Each user's ``Schedule`` for ``[start, end)`` (3 queries, whatever the number of users and rows)."""
     user_ids = list(dict.fromkeys(user_ids))
     policy_of = policies(user_ids)
-    available = available_time(user_ids, start, end)
-    busy: dict[int, list[Interval]] = defaultdict(list)
-    interviews: dict[int, list[Interval]] = defaultdict(list)
     # a policy counts interviews around the range too; for everyone else only the range's own busy time matters
     with_policy = [pk for pk in user_ids if not policy_of[pk].is_default]
     without = [pk for pk in user_ids if policy_of[pk].is_default]
@@ -111,13 +98,26 @@ def schedules(
     )
     if exclude_interview is not None:
         periods = periods.exclude(interview_id=exclude_interview)
-    for user_id, b_start, b_end, source in periods.values_list("user_id", "start", "end", "source"):
-        period = Interval(b_start, b_end)
-        busy[user_id].append(period)
-        if source == BusySource.INTERVIEW:
-            interviews[user_id].append(period)
+    windows = AvailabilityWindow.objects.filter(user_id__in=user_ids, start__lt=end, end__gt=start)
+    # windows and busy periods in one query: a window's kind is _WINDOW, a busy period's is its source
+    rows = windows.values_list("user_id", "start", "end", Value(_WINDOW, output_field=CharField())).order_by().union(
+        periods.values_list("user_id", "start", "end", "source").order_by(), all=True)
+    available: dict[int, list[Interval]] = defaultdict(list)
+    busy: dict[int, list[Interval]] = defaultdict(list)
+    interviews: dict[int, list[Interval]] = defaultdict(list)
+    for user_id, row_start, row_end, kind in rows:
+        interval = Interval(row_start, row_end)
+        if kind == _WINDOW:
+            available[user_id].append(interval)
+            continue
+        busy[user_id].append(interval)
+        if kind == BusySource.INTERVIEW:
+            interviews[user_id].append(interval)
+    for rule in WeeklyRule.objects.filter(user_id__in=user_ids):
+        available[rule.user_id].extend(weekly_pattern(rule).expand(start, end))
     return {
-        user_id: Schedule(subtract(available[user_id], merge(busy[user_id])), interviews[user_id], policy_of[user_id])
+        user_id: Schedule(subtract(merge(available[user_id]), merge(busy[user_id])), interviews[user_id],
+                          policy_of[user_id])
         for user_id in user_ids
     }
 
@@ -138,5 +138,5 @@ def free_time_detail(
     now: datetime | None = None,
     exclude_interview: int | None = None,
 ) -> FreeTime:
-    """``free_time``, together with each user's free time before their policy (the same 4 queries)."""
+    """``free_time``, together with each user's free time before their policy (the same 3 queries)."""
     return free_time_of(schedules(user_ids, start, end, exclude_interview=exclude_interview), now)

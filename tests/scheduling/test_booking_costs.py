@@ -57,15 +57,15 @@ def _provider_queries(captured) -> list[str]:
     return [q["sql"] for q in captured if "connection" in q["sql"].lower()]
 
 
-def test_a_booking_runs_at_most_12_queries_and_hands_the_broker_one_task(
+def test_a_booking_runs_at_most_10_queries_and_hands_the_broker_one_task(
         hr_client, candidate, panel, queued, django_assert_max_num_queries, django_capture_on_commit_callbacks):
     assert book(hr_client, candidate, panel, 1).status_code == 201  # warms the token and the calendar flags
     queued.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        with django_assert_max_num_queries(12 + _TRANSACTION) as captured:
+        with django_assert_max_num_queries(10 + _TRANSACTION) as captured:
             r = book(hr_client, candidate, panel, 3)
     assert r.status_code == 201, r.content
-    assert len(_work(captured.captured_queries)) <= 12
+    assert len(_work(captured.captured_queries)) <= 10
     assert _provider_queries(captured.captured_queries) == []  # nobody here connected a calendar
     interview = Interview.objects.get(pk=r.json()["id"])
     deliveries = sorted(InviteDelivery.objects.filter(interview=interview).values_list("pk", flat=True))
@@ -78,9 +78,9 @@ def test_queries_do_not_grow_with_a_year_of_data(hr_client, candidate, panel, qu
         AvailabilityWindow.objects.bulk_create(
             AvailabilityWindow(user=person, start=at(9, day=d), end=at(11, day=d)) for d in range(2, 367))
     assert book(hr_client, candidate, panel, 1).status_code == 201
-    with django_assert_max_num_queries(12 + _TRANSACTION) as captured:
+    with django_assert_max_num_queries(10 + _TRANSACTION) as captured:
         assert book(hr_client, candidate, panel, 5).status_code == 201
-    assert len(_work(captured.captured_queries)) <= 12
+    assert len(_work(captured.captured_queries)) <= 10
 
 
 def test_a_newly_connected_calendar_is_synced_before_the_next_booking(hr_client, candidate, panel, queued,
