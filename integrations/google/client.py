@@ -12,6 +12,7 @@ and the caller says how many retries it can afford (none in a request). ``GOOGLE
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as dt_timezone
@@ -27,7 +28,7 @@ from django.conf import settings
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 
-from core.calendar_providers import ConnectionBroken, ProviderError
+from core.calendar_providers import NO_DEADLINE, ConnectionBroken, Deadline, ProviderError
 from integrations.oauth import Tokens
 
 SCOPES = [
@@ -118,15 +119,24 @@ def current_tokens(creds: Credentials, previous: Tokens) -> Tokens:
 
 @dataclass(frozen=True)
 class Budget:
-    """How long each HTTP call may take (the socket timeout, token refresh included) and how many retries."""
+    """Until when the calls may run (each call's socket timeout is what is left then, at most
+    ``TIMEOUT_SECONDS``) and how many retries."""
 
-    timeout: float = TIMEOUT_SECONDS
+    deadline: Deadline = NO_DEADLINE
     retries: int | None = None  # None: settings.GOOGLE_API_RETRIES
+
+    @property
+    def timeout(self) -> float:
+        return self.deadline.timeout(TIMEOUT_SECONDS)
 
 
 def _service(creds: Credentials, budget: Budget):
+    """The Calendar API with a fresh access token: an expired one is refreshed first, on its own, so that the
+    API call after it is given only what is left of the budget (one timeout for both could take twice it)."""
+    if not creds.valid and creds.refresh_token:
+        with _google_errors():
+            creds.refresh(google_auth_httplib2.Request(httplib2.Http(timeout=budget.timeout)))
     endpoint = settings.GOOGLE_API_ENDPOINT.rstrip("/") + "/calendar/v3/"
-    # The token refresh goes through the same http, so it has the same timeout.
     http = google_auth_httplib2.AuthorizedHttp(creds, http=httplib2.Http(timeout=budget.timeout))
     return googleapiclient.discovery.build(
         "calendar", "v3", http=http, static_discovery=True, cache_discovery=False,
@@ -136,9 +146,16 @@ def _service(creds: Credentials, budget: Budget):
 
 def _execute(request, budget: Budget):
     retries = settings.GOOGLE_API_RETRIES if budget.retries is None else budget.retries
-    try:
+    with _google_errors():
         # the client library retries 429 and 5xx itself, with exponential backoff
         return request.execute(num_retries=retries)
+
+
+@contextmanager
+def _google_errors():
+    """Google's failures as ``GoogleError`` (``GrantRevoked`` for a grant that is gone)."""
+    try:
+        yield
     except google.auth.exceptions.RefreshError as exc:
         raise GrantRevoked() from exc
     except googleapiclient.errors.HttpError as exc:
@@ -194,6 +211,7 @@ def event_put(creds: Credentials, calendar_id: str, event: dict, budget: Budget 
     except GoogleError as exc:
         if exc.status != 409:  # 409: an event with this id exists already
             raise
+    events = _service(creds, budget).events()  # a timeout of what is left now
     _execute(events.update(calendarId=calendar_id, eventId=event["id"], body=event, sendUpdates="none"), budget)
     return "updated"
 

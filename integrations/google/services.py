@@ -74,7 +74,7 @@ def _keep_tokens(connection: GoogleConnection, creds, before: client.Tokens) -> 
 def _budget(deadline: Deadline) -> client.Budget:
     """Each call's socket timeout: what is left of the deadline (at most the client's own); no retries
     when there is a deadline (a booking is waiting)."""
-    return client.Budget(timeout=deadline.timeout(client.TIMEOUT_SECONDS), retries=None if deadline.retries else 0)
+    return client.Budget(deadline=deadline, retries=None if deadline.retries else 0)
 
 
 def _call(connection: GoogleConnection, operation, deadline: Deadline = NO_DEADLINE):

@@ -4,15 +4,19 @@ The providers here are Google's and Microsoft's real client code against a loopb
 connections and never answers (before this budget a booking waited 60 s, the library's socket default, times 3
 retries); CalDAV's is in test_caldav.py."""
 
+import json
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone as dt_timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from core import calendar_providers
 from integrations.google import client as google_client
 from integrations.google.crypto import encrypt
-from integrations.google.services import google_sync
+from integrations.google.services import _tokens as client_tokens, google_sync
 from integrations.models import GoogleConnection, MicrosoftConnection
 from slots.models import BusyPeriod
 from tests.integrations.google_emulator import google_emulator
@@ -106,6 +110,55 @@ def test_the_worker_sync_has_an_explicit_transport_timeout(interviewer, hanging_
     assert time.monotonic() - started < 5  # 0.5 s per call (two 90-day windows at most), never the socket's 60 s
     assert "in time" in GoogleConnection.objects.get(user=interviewer).last_error
     assert BusyPeriod.objects.filter(user=interviewer, source="google").count() == 1  # the last good data stays
+
+
+@contextmanager
+def slow_token_then_silence(delay: float):
+    """Google's token endpoint answering after ``delay`` seconds, and an API that never answers."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path != "/token":
+                release.wait(30)
+                return
+            time.sleep(delay)
+            body = json.dumps({"access_token": "fresh", "expires_in": 3600, "token_type": "Bearer"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_slow_token_refresh_leaves_the_api_call_only_what_is_left(interviewer, hanging_google, settings):
+    """The refresh and the API call used to share one timeout fixed before either: a refresh taking 0.8 s of a
+    1.2 s budget, then a hanging API, held a booking for 2 s. Now the API call gets the 0.4 s left."""
+    _stale(interviewer, expired_token=True)
+    with slow_token_then_silence(0.8) as base:
+        settings.GOOGLE_API_ENDPOINT, settings.GOOGLE_TOKEN_URI = base, f"{base}/token"
+        started = time.monotonic()
+        results = calendar_providers.sync_before_booking(user_ids=[interviewer.pk], budget=1.2)
+        elapsed = time.monotonic() - started
+    assert results == {("google", interviewer.pk): "failed"}
+    assert 0.8 <= elapsed < 1.2 + 0.4, elapsed
+    connection = GoogleConnection.objects.get(user=interviewer)
+    assert "in time" in connection.last_error
+    assert client_tokens(connection).access_token == "fresh"  # the refreshed token was kept
 
 
 def test_an_exhausted_budget_starts_no_call(interviewer, hanging_google):
