@@ -4,7 +4,8 @@ An answer depends on the search (people, range, duration, step, zone, pool), on 
 (whose version ``slots.versions`` renews with every write to it) and on the clock: no slot starts before
 now, nor sooner than an interviewer's minimum notice from now. Slot starts lie on a grid of whole minutes
 and notices are whole minutes, so the answer at any instant is the answer at the next whole minute
-(``search_instant``): the searches of one minute share one answer. An entry is kept with the versions it was
+(``search_instant``): the searches of one minute share one answer (the default range, now to now + 60 days, is
+searched from its whole minute, which changes no slot either). An entry is kept with the versions it was
 computed under and used only while each is still current; it expires soon after its minute has passed.
 The free time behind a miss still comes from ``slots.free_time_cache``.
 """

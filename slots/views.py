@@ -209,8 +209,8 @@ class SlotQuerySerializer(serializers.Serializer):
     pool_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_POOL)
 
     def validate(self, attrs):
-        now = timezone.now().replace(second=0, microsecond=0)  # to the minute: one answer per minute (slots.answers)
-        attrs.setdefault("start", now)
+        attrs["moving"] = "start" not in attrs and "end" not in attrs  # the default range, from now on
+        attrs.setdefault("start", timezone.now())
         attrs.setdefault("end", attrs["start"] + timedelta(days=60))
         if attrs["end"] <= attrs["start"]:
             raise serializers.ValidationError({"end": ["end must be after start."]})
@@ -281,46 +281,52 @@ class SlotsView(APIView):
         if pool and pool_size > len(pool):
             raise ValidationError({"pool_size": [f"The pool has only {len(pool)} interviewers."]})
         now = search_instant(timezone.now())
-        search = (candidate.pk, tuple(u.pk for u in panel), tuple(u.pk for u in pool), pool_size, params["start"],
-                  params["end"], params["duration"], params["step"], zone.key, now)
+        start, end = params["start"], params["end"]
+        if params["moving"]:  # now to 60 days on, searched from the whole minute: the same slots (slots.answers)
+            start = start.replace(second=0, microsecond=0)
+            end = start + (params["end"] - params["start"])
+        search = (candidate.pk, tuple(u.pk for u in panel), tuple(u.pk for u in pool), pool_size, start, end,
+                  params["duration"], params["step"], zone.key, now)
         people = list(dict.fromkeys([candidate.pk, *(u.pk for u in panel), *(u.pk for u in pool)]))
-        return Response(answer_cached(
-            search, people, lambda: _slots_answer(candidate, panel, pool, pool_size, params, zone, now)))
+        found = answer_cached(search, people, lambda: _slots_found(
+            candidate, panel, pool, pool_size, start, end, params, zone, now))
+        body = {
+            "candidate": candidate.pk,
+            "interviewers": [u.pk for u in panel],
+            "duration": params["duration"],
+            "step": params["step"],
+            "timezone": zone.key,
+            "start": params["start"].astimezone(zone).isoformat(),
+            "end": params["end"].astimezone(zone).isoformat(),
+        }
+        if pool:
+            body["pool"] = [u.pk for u in pool]
+            body["pool_size"] = pool_size
+        return Response({**body, **found})
 
 
-def _slots_answer(candidate, panel, pool, pool_size, params, zone, now) -> dict:
+def _slots_found(candidate, panel, pool, pool_size, start, end, params, zone, now) -> dict:
+    """The answer's ``slots``, and its ``explanation`` when there is none."""
     answer = match(
         candidate=candidate,
         interviewers=panel,
         pool=pool,
         pool_size=pool_size,
-        start=params["start"],
-        end=params["end"],
+        start=start,
+        end=end,
         duration=timedelta(minutes=params["duration"]),
         step=timedelta(minutes=params["step"]),
         tz=zone,
         now=now,
     )
-    body = {
-        "candidate": candidate.pk,
-        "interviewers": [u.pk for u in panel],
-        "duration": params["duration"],
-        "step": params["step"],
-        "timezone": zone.key,
-        "start": params["start"].astimezone(zone).isoformat(),
-        "end": params["end"].astimezone(zone).isoformat(),
-    }
-    if pool:
-        body["pool"] = [u.pk for u in pool]
-        body["pool_size"] = pool_size
-    body["slots"] = [
+    body = {"slots": [
         {
             "start": slot.start.astimezone(zone).isoformat(),
             "end": slot.end.astimezone(zone).isoformat(),
             **({"available": available} if pool else {}),
         }
         for slot, available in answer.slots
-    ]
+    ]}
     if answer.explanation is not None:
         body["explanation"] = answer.explanation.as_dict()
     return body

@@ -28,8 +28,8 @@ def at(day: int, hour: int = 0, minute: int = 0, second: int = 0):
 def computed(monkeypatch):
     """How many times a search's answer was computed rather than read from the cache."""
     calls = []
-    real = views._slots_answer
-    monkeypatch.setattr(views, "_slots_answer", lambda *args: calls.append(1) or real(*args))
+    real = views._slots_found
+    monkeypatch.setattr(views, "_slots_found", lambda *args: calls.append(1) or real(*args))
     return calls
 
 
@@ -93,15 +93,23 @@ def test_each_part_of_the_search_is_its_own_answer(hr_client, candidate, intervi
     assert len(computed) == 5
 
 
-def test_the_default_range_starts_at_the_minute(hr_client, candidate, interviewer, computed):
+def test_the_default_range_is_from_now_and_its_minute_shares_one_answer(hr_client, candidate, interviewer, computed):
+    """Now to now + 60 days, as the answer says; searched from the whole minute, which gives the same slots at
+    both ends: none starts before now, and the last ends by now + 60 days."""
+    for person in (candidate, interviewer):
+        AvailabilityWindow.objects.create(user=person, start=at(0, 10), end=at(0, 11))
+        AvailabilityWindow.objects.create(user=person, start=at(60, 9), end=at(60, 11))
     moment = at(0, 10, 20, 37) + timedelta(microseconds=5)
-    query = f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&tz=UTC"
+    query = f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&tz=UTC&duration=20"
     with time_machine.travel(moment, tick=False):
-        answer = hr_client.get(query).json()
+        first = hr_client.get(query).json()
     with time_machine.travel(moment + timedelta(seconds=20), tick=False):
-        assert hr_client.get(query).json() == answer
-    assert answer["start"] == dates.iso(at(0, 10, 20)) and answer["end"] == dates.iso(at(60, 10, 20))
-    assert len(computed) == 1
+        second = hr_client.get(query).json()
+    assert (first["start"], first["end"]) == (dates.iso(moment), dates.iso(moment + timedelta(days=60)))
+    assert second["start"] == dates.iso(moment + timedelta(seconds=20))
+    assert [s["start"] for s in first["slots"]] == [dates.iso(at(day, hour, minute)) for day, hour, minute in (
+        (0, 10, 40), (60, 9, 0), (60, 9, 20), (60, 9, 40), (60, 10, 0))]  # 10:00-10:20 on day 60 ends in time
+    assert second["slots"] == first["slots"] and len(computed) == 1
     assert search_instant(moment) == at(0, 10, 21) and search_instant(at(0, 10, 21)) == at(0, 10, 21)
 
 
