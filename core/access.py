@@ -46,14 +46,23 @@ def participants(candidate_id, interviewer_ids) -> tuple[User, list[User]]:
 
     An id that is no user is a 404; a user of the wrong role in a place is a 400.
     """
+    return participants_of(*participant_ids(candidate_id, interviewer_ids))
+
+
+def participant_ids(candidate_id, interviewer_ids) -> tuple[int, list[int]]:
+    """The candidate's id and the panel's, each listed once, as far as they can be checked without the
+    database (400)."""
     if candidate_id in (None, ""):
         raise ValidationError({"candidate": ["A candidate id is required."]})
     if not interviewer_ids:
         raise ValidationError({"interviewers": ["At least one interviewer id is required."]})
     if len(interviewer_ids) > MAX_PANEL:
         raise ValidationError({"interviewers": [f"A panel has at most {MAX_PANEL} interviewers."]})
-    cand_id = _parse_id(candidate_id, "candidate")
-    panel_ids = list(dict.fromkeys(_parse_id(i, "interviewers") for i in interviewer_ids))
+    return _parse_id(candidate_id, "candidate"), list(dict.fromkeys(_parse_id(i, "interviewers") for i in interviewer_ids))
+
+
+def participants_of(cand_id: int, panel_ids: list[int]) -> tuple[User, list[User]]:
+    """``participants`` for ids already parsed (``participant_ids``): the users, in one query."""
     users = User.objects.in_bulk([cand_id, *panel_ids])
     for user_id in [cand_id, *panel_ids]:
         if user_id not in users:
@@ -74,6 +83,11 @@ MAX_POOL = 50
 def pool_members(pool_ids, *, taken: list[int], field: str = "pool") -> list[User]:
     """The interviewers of a pool, in one query: each listed once, none already on the panel (400), all
     existing (404) active interviewers (400)."""
+    return pool_members_of(pool_member_ids(pool_ids, taken=taken, field=field), field=field)
+
+
+def pool_member_ids(pool_ids, *, taken: list[int], field: str = "pool") -> list[int]:
+    """A pool's ids, as far as they can be checked without the database (400)."""
     if len(pool_ids) > MAX_POOL:
         raise ValidationError({field: [f"A pool has at most {MAX_POOL} interviewers."]})
     ids = [_parse_id(i, field) for i in pool_ids]
@@ -82,6 +96,11 @@ def pool_members(pool_ids, *, taken: list[int], field: str = "pool") -> list[Use
     clash = sorted(set(ids) & set(taken))
     if clash:
         raise ValidationError({field: [f"User {pk} is already in this search; list each person once." for pk in clash]})
+    return ids
+
+
+def pool_members_of(ids: list[int], *, field: str = "pool") -> list[User]:
+    """``pool_members`` for ids already checked (``pool_member_ids``): the users, in one query."""
     users = User.objects.in_bulk(ids)
     for user_id in ids:
         if user_id not in users:

@@ -7,7 +7,7 @@ class SlotsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save, pre_delete
+        from django.db.models.signals import post_delete, post_save, pre_delete
 
         from slots.models import FreeTimeRow
         from slots.versions import touch
@@ -23,6 +23,11 @@ class SlotsConfig(AppConfig):
                     pre_delete.connect(parent_deleted, sender=field.related_model, weak=False,
                                        dispatch_uid=f"free-time-{model.__name__}-{field.name}")
 
-        # A person's zone is their policy's (the local day of a daily cap).
-        post_save.connect(lambda sender, instance, **kwargs: touch([instance.pk]), sender=get_user_model(),
-                          weak=False, dispatch_uid="free-time-user-zone")
+        # A person's zone is their policy's (the local day of a daily cap), and who they are (their role, whether
+        # they are active, whether they exist) decides whether a search of them is answered at all: a cached
+        # answer (slots.answers) stands only while none of its people was saved or deleted.
+        def person_changed(sender, instance, **kwargs):
+            touch([instance.pk])
+
+        post_save.connect(person_changed, sender=get_user_model(), weak=False, dispatch_uid="free-time-user-saved")
+        post_delete.connect(person_changed, sender=get_user_model(), weak=False, dispatch_uid="free-time-user-deleted")

@@ -4,8 +4,8 @@ Cached free time (``slots.free_time_cache``) is kept with the version it was rea
 that is still the person's version. A write sets a new version at once (so reads inside its
 own transaction see its rows) and again when its transaction commits: whatever another connection read
 in between, under the first new version but from the data before the commit, is out of date after that
-second one. A version missing from the cache (never set, evicted, or the cache emptied) is given a fresh
-one: a lost version costs a miss, never a stale answer. A write while the cache is down cannot set a
+second one. A version missing from the cache (never set, expired, evicted, or the cache emptied) is given a
+fresh one: a lost version costs a miss, never a stale answer. A write while the cache is down cannot set a
 version: the entries cached before it expire on their own (``free_time_cache.ENTRY_SECONDS``).
 
 Writes reach ``touch`` from the models of ``slots.models`` (their save and delete, their querysets' bulk
@@ -27,6 +27,9 @@ from core.cache_backends import CACHE_ERRORS
 logger = logging.getLogger(__name__)
 
 _KEY = "free-time-version:{}"
+# A version needs to outlive only the entries kept under it (minutes); one that expired is made anew, which
+# no entry matches. So versions of ids that are no one's (a search naming them) do not pile up.
+VERSION_SECONDS = 24 * 3600
 
 
 def _fresh() -> str:
@@ -43,7 +46,7 @@ def touch(user_ids: Iterable[int | None]) -> None:
 
 def _renew(ids: list[int]) -> None:
     try:
-        cache.set_many({_KEY.format(pk): _fresh() for pk in ids}, timeout=None)
+        cache.set_many({_KEY.format(pk): _fresh() for pk in ids}, timeout=VERSION_SECONDS)
     except CACHE_ERRORS as exc:  # the write stands; entries cached before it expire on their own
         logger.warning("Free time of users %s changed while the cache is down: %s", ids, exc)
 
@@ -61,7 +64,7 @@ def current(user_ids: Iterable[int], *, found: dict | None = None) -> dict[int, 
     found = {key: found[key] for key in keys.values() if key in found}
     missing = [pk for pk, key in keys.items() if key not in found]
     for pk in missing:
-        cache.add(keys[pk], _fresh(), timeout=None)  # never over a version a writer just set
+        cache.add(keys[pk], _fresh(), timeout=VERSION_SECONDS)  # never over a version a writer just set
     if missing:
         found.update(cache.get_many([keys[pk] for pk in missing]))
     # a cache that keeps nothing (down, or a dummy): a fresh version each time, which no entry can match

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.access import MAX_POOL, acting_for, listing_scope, participants, pool_members
+from core.access import MAX_POOL, acting_for, listing_scope, participant_ids, participants_of, pool_member_ids, pool_members_of
 from core.fields import LocalDateTimeField, parse_zone_param, zone_for
 from core.idempotency import idempotent
 from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginated
@@ -272,37 +272,44 @@ class SlotsView(APIView):
         query = SlotQuerySerializer(data=request.query_params, context={"request": request, "tz": zone})
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        candidate, panel = participants(request.query_params.get("candidate"), _id_list(request, "interviewer", "interviewers"))
-        pool_ids = _id_list(request, "pool")
-        if "pool_size" in params and not pool_ids:
+        cand_id, panel_ids = participant_ids(request.query_params.get("candidate"),
+                                             _id_list(request, "interviewer", "interviewers"))
+        raw_pool = _id_list(request, "pool")
+        if "pool_size" in params and not raw_pool:
             raise ValidationError({"pool_size": ["pool_size needs a pool."]})
-        pool = pool_members(pool_ids, taken=[candidate.pk, *(u.pk for u in panel)]) if pool_ids else []
+        pool_ids = pool_member_ids(raw_pool, taken=[cand_id, *panel_ids]) if raw_pool else []
         pool_size = params.get("pool_size", 1)
-        if pool and pool_size > len(pool):
-            raise ValidationError({"pool_size": [f"The pool has only {len(pool)} interviewers."]})
+        if pool_ids and pool_size > len(pool_ids):
+            raise ValidationError({"pool_size": [f"The pool has only {len(pool_ids)} interviewers."]})
         now = search_instant(timezone.now())
         start, end = params["start"], params["end"]
         if params["moving"]:  # now to 60 days on, searched from the whole minute: the same slots (slots.answers)
             start = start.replace(second=0, microsecond=0)
             end = start + (params["end"] - params["start"])
-        search = (candidate.pk, tuple(u.pk for u in panel), tuple(u.pk for u in pool), pool_size, start, end,
-                  params["duration"], params["step"], zone.key, now)
-        people = list(dict.fromkeys([candidate.pk, *(u.pk for u in panel), *(u.pk for u in pool)]))
-        found = answer_cached(search, people, lambda: _slots_found(
-            candidate, panel, pool, pool_size, start, end, params, zone, now))
+        search = (cand_id, tuple(panel_ids), tuple(pool_ids), pool_size, start, end, params["duration"],
+                  params["step"], zone.key, now)
+
+        def found() -> dict:
+            # who they are is checked here, with the search: a user's every save renews their version, so an
+            # answer kept for these ids stands only while none of them changed (slots.versions)
+            candidate, panel = participants_of(cand_id, panel_ids)
+            pool = pool_members_of(pool_ids) if pool_ids else []
+            return _slots_found(candidate, panel, pool, pool_size, start, end, params, zone, now)
+
         body = {
-            "candidate": candidate.pk,
-            "interviewers": [u.pk for u in panel],
+            "candidate": cand_id,
+            "interviewers": panel_ids,
             "duration": params["duration"],
             "step": params["step"],
             "timezone": zone.key,
             "start": params["start"].astimezone(zone).isoformat(),
             "end": params["end"].astimezone(zone).isoformat(),
         }
-        if pool:
-            body["pool"] = [u.pk for u in pool]
+        if pool_ids:
+            body["pool"] = pool_ids
             body["pool_size"] = pool_size
-        return Response({**body, **found})
+        people = list(dict.fromkeys([cand_id, *panel_ids, *pool_ids]))
+        return Response({**body, **answer_cached(search, people, found)})
 
 
 def _slots_found(candidate, panel, pool, pool_size, start, end, params, zone, now) -> dict:

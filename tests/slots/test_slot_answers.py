@@ -3,6 +3,7 @@ nothing, anyone's write is seen by the next search, the minute moving on is seen
 everything in the search. (The free time behind them: tests/slots/test_free_time_cache.py.)"""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -39,10 +40,10 @@ def free_day_1(candidate, interviewer):
         AvailabilityWindow.objects.create(user=person, start=at(1, 9), end=at(1, 12))
 
 
-def search(hr_client, candidate, interviewer, extra=""):
+def search(hr_client, candidate, interviewer, extra="", *, status=200):
     r = hr_client.get(f"/api/v1/slots/?candidate={candidate.pk}&interviewer={interviewer.pk}&tz=UTC"
                       f"&start={dates.z(at(1))}&end={dates.z(at(2))}{extra}")
-    assert r.status_code == 200, r.content
+    assert r.status_code == status, r.content
     return r.json()
 
 
@@ -53,9 +54,31 @@ def starts(answer) -> list[str]:
 def test_a_repeated_search_computes_nothing(hr_client, candidate, interviewer, free_day_1, computed,
                                             django_assert_max_num_queries):
     first = search(hr_client, candidate, interviewer)
-    with django_assert_max_num_queries(1):  # the participants
+    with django_assert_max_num_queries(0):  # not even who they are: see the next test
         assert search(hr_client, candidate, interviewer) == first
     assert starts(first) == ["09:00", "10:00", "11:00"] and len(computed) == 1
+
+
+def test_who_they_are_is_checked_again_once_anyone_in_it_changed(hr_client, candidate, interviewer, free_day_1):
+    """A kept answer skips the check of who the people are; any save or deletion of one of them renews their
+    version, so the next search checks again."""
+    member = InterviewerFactory()
+    with_pool = f"&pool={member.pk}"
+    assert starts(search(hr_client, candidate, interviewer, with_pool)) == []  # the member has no free time
+    member.is_active = False
+    member.save()
+    assert search(hr_client, candidate, interviewer, with_pool, status=400)["error"]["fields"] == {
+        "pool": [f"User {member.pk} is not an active interviewer."]}
+    interviewer.role = "candidate"
+    interviewer.save()
+    assert search(hr_client, candidate, interviewer, status=400)["error"]["fields"] == {
+        "interviewers": [f"User {interviewer.pk} is not an active interviewer."]}
+    interviewer.role = "interviewer"
+    interviewer.save()
+    assert starts(search(hr_client, candidate, interviewer)) == ["09:00", "10:00", "11:00"]
+    gone = SimpleNamespace(pk=candidate.pk)
+    candidate.delete()
+    assert search(hr_client, gone, interviewer, status=404)["error"]["code"] == "not_found"
 
 
 def test_a_write_by_anyone_in_it_is_seen_by_the_next_search(hr_client, candidate, interviewer, free_day_1,
