@@ -16,6 +16,7 @@ from icalendar import Calendar
 from core.ical_zones import transitions, vtimezone
 from scheduling.invites import invite_calendar, invite_message
 from scheduling.models import Interview, InviteMethod
+from tests import dates
 from tests.factories import CandidateFactory, InterviewerFactory
 
 READ_WITH_VOBJECT = r"""
@@ -106,7 +107,8 @@ def _attachment(message) -> bytes:
 @pytest.mark.parametrize("zone", ZONES + ["Asia/Kolkata", "Europe/Dublin", "America/Sao_Paulo"])
 def test_vtimezone_has_one_dtstart_per_transition_and_matches_zoneinfo(zone):
     tz = ZoneInfo(zone)
-    first, last = datetime(2026, 1, 1, tzinfo=dt_timezone.utc), datetime(2031, 1, 1, tzinfo=dt_timezone.utc)
+    year = dates.today().year  # five years from this one's start: the span a feed's zones cover
+    first, last = datetime(year, 1, 1, tzinfo=dt_timezone.utc), datetime(year + 5, 1, 1, tzinfo=dt_timezone.utc)
     component = vtimezone(tz, first, last)
     text = component.to_ical().decode()
     assert "RDATE" not in text and "RRULE" not in text
@@ -123,6 +125,7 @@ def test_vtimezone_has_one_dtstart_per_transition_and_matches_zoneinfo(zone):
 
 
 def test_lord_howe_changes_by_thirty_minutes():
-    _, changes = transitions(ZoneInfo("Australia/Lord_Howe"), datetime(2027, 1, 1, tzinfo=dt_timezone.utc),
-                             datetime(2028, 1, 1, tzinfo=dt_timezone.utc))
+    next_year = dates.today().year + 1
+    _, changes = transitions(ZoneInfo("Australia/Lord_Howe"), datetime(next_year, 1, 1, tzinfo=dt_timezone.utc),
+                             datetime(next_year + 1, 1, 1, tzinfo=dt_timezone.utc))
     assert [abs(c.after.offset - c.before.offset) for c in changes] == [timedelta(minutes=30)] * 2

@@ -20,6 +20,8 @@ TODAY = NOW.date()
 CASES = cases(TODAY)
 WINDOW = Interval(datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC),
                   datetime.combine(TODAY + timedelta(days=60), datetime.min.time(), tzinfo=UTC))
+# a day a month ahead, for the events of the bad files below (what is wrong with them is not their date)
+DAY = TODAY + timedelta(days=30)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -60,7 +62,7 @@ def test_cost_does_not_depend_on_how_old_a_series_is():
     template = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:old\r\nDTSTART;TZID=Europe/Berlin:{start}T093000\r\n"
                 "DTEND;TZID=Europe/Berlin:{start}T100000\r\nRRULE:{rule}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     for rule in ("FREQ=DAILY", "FREQ=WEEKLY;BYDAY=MO,WE,FR", "FREQ=DAILY;INTERVAL=3", "FREQ=MONTHLY;BYDAY=2TU",
-                 "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"):
+                 "FREQ=YEARLY;BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12;BYMONTHDAY=15", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"):
         # the same lattice: old starts a whole number of rule periods (here 7 x 3 x 4 weeks = 12 x 7 days) before
         young_start = TODAY - timedelta(days=84 * 10)
         old_start = young_start - timedelta(days=84 * 700)
@@ -74,7 +76,7 @@ def test_cost_does_not_depend_on_how_old_a_series_is():
 
 def test_nothing_readable_is_an_error_with_every_reason_in_plain_words():
     bad = ("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:First\r\nDTSTART:nope\r\nEND:VEVENT\r\n"
-           "BEGIN:VEVENT\r\nUID:b\r\nDTSTART:20270101T100000Z\r\nDURATION:-P1D\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+           f"BEGIN:VEVENT\r\nUID:b\r\nDTSTART:{DAY:%Y%m%d}T100000Z\r\nDURATION:-P1D\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     with pytest.raises(CalendarError) as caught:
         parse_calendar(bad.encode(), kind="busy", tz=UTC, window=WINDOW)
     assert caught.value.messages == [
@@ -133,26 +135,30 @@ def test_skipped_and_warnings_are_kept_on_the_source_and_shown(candidate_client,
 
 BAD_FILES = {
     "broken nesting": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VCALENDAR\r\n",
-    "two starts": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:two\r\nDTSTART:20270101T100000Z\r\n"
-                  b"DTSTART:20270102T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-    "list rdate": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:r\r\nSUMMARY:Rdates\r\nDTSTART:20270101T100000Z\r\n"
+    "two starts": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:two\r\nDTSTART:<day>T100000Z\r\n"
+                  b"DTSTART:<next day>T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    "list rdate": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:r\r\nSUMMARY:Rdates\r\nDTSTART:<day>T100000Z\r\n"
                   b"DURATION:PT1H\r\nRDATE:x,y\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     "no start": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:nostart\r\nSUMMARY:Floating idea\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-    "until oops": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART:20270101T100000Z\r\nDURATION:PT1H\r\n"
+    "until oops": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART:<day>T100000Z\r\nDURATION:PT1H\r\n"
                   b"RRULE:FREQ=DAILY;UNTIL=oops\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-    "bad freq": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:f\r\nDTSTART:20270101T100000Z\r\nDURATION:PT1H\r\n"
+    "bad freq": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:f\r\nDTSTART:<day>T100000Z\r\nDURATION:PT1H\r\n"
                 b"RRULE:FREQ=SOMETIMES\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-    "mixed date kinds": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTART;VALUE=DATE:20270101\r\n"
-                        b"DTEND:20270101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    "mixed date kinds": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:m\r\nDTSTART;VALUE=DATE:<day>\r\n"
+                        b"DTEND:<day>T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     "year one": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:y\r\nDTSTART:00010101T000000Z\r\nDTEND:00010101T010000Z\r\n"
                 b"RRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     "multi-line garbage": b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:g\r\nSUMMARY:Line one\\nline two\r\n"
-                          b"DTSTART:2027-01-01 10:00\r\n  folded junk\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                          b"DTSTART:<iso day> 10:00\r\n  folded junk\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     "binary": b"\x00\xff" * 200,
     "utf16 garbage": b"\xff\xfe\x00\xd8garbage",
     "stream of nothing": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nEND:VEVENT\r\n"
                          b"END:VCALENDAR\r\n",
 }
+# their dates: a day a month ahead
+BAD_FILES = {label: content.replace(b"<day>", f"{DAY:%Y%m%d}".encode())
+             .replace(b"<next day>", f"{DAY + timedelta(days=1):%Y%m%d}".encode())
+             .replace(b"<iso day>", DAY.isoformat().encode()) for label, content in BAD_FILES.items()}
 
 
 @pytest.mark.django_db
