@@ -8,9 +8,11 @@ input in that form. All costs are O(n log n) in the number of intervals (plus th
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from core.timezones import wall_to_instants
@@ -102,8 +104,20 @@ def intersect_all(schedules: Sequence[Sequence[Interval]]) -> list[Interval]:
     return result
 
 
+_START, _END = attrgetter("start"), attrgetter("end")
+
+
 def clip(intervals: Sequence[Interval], bounds: Interval) -> list[Interval]:
-    return intersect(intervals, [bounds])
+    """The part of ``intervals`` (merged) inside ``bounds``: ``intersect(intervals, [bounds])``, found by
+    binary search (only the first and last interval kept can be cut)."""
+    first = bisect_right(intervals, bounds.start, key=_END)  # the first that ends after bounds start
+    last = bisect_left(intervals, bounds.end, key=_START)  # past the last that starts before bounds end
+    inside = list(intervals[first:last])
+    if inside and inside[0].start < bounds.start:
+        inside[0] = Interval(bounds.start, inside[0].end)
+    if inside and inside[-1].end > bounds.end:
+        inside[-1] = Interval(inside[-1].start, bounds.end)
+    return inside
 
 
 @lru_cache(maxsize=4096)

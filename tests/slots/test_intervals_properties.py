@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slots.intervals import UTC, Interval, free_slots, merge, subtract
+from slots.intervals import UTC, Interval, clip, free_slots, merge, subtract
 from slots.policy import Policy, apply_policy
 from tests import dates
 
@@ -129,6 +129,18 @@ def test_subtract_agrees_with_brute_force(origin, data):
     busy = merge(data.draw(st.lists(st.tuples(st.integers(0, SPAN_MINUTES // 5), st.integers(1, 24)).map(
         lambda t: Interval(origin + t[0] * UNIT, origin + (t[0] + t[1]) * UNIT)), max_size=12), label="busy"))
     assert subtract(free, busy) == runs(units(free) - units(busy))
+
+
+@settings(deadline=None)
+@given(origin=st.sampled_from(ORIGINS), data=st.data())
+def test_clip_agrees_with_brute_force(origin, data):
+    free = merge(data.draw(person(origin), label="free"))
+    # the bounds' ends anywhere, or often exactly on an end of the free time (touching is not overlapping)
+    edges = [origin + k * UNIT for k in range(-12, SPAN_MINUTES // 5 + 12)]
+    ends = [instant for i in free for instant in i]
+    edge = st.sampled_from(ends) | st.sampled_from(edges) if ends else st.sampled_from(edges)
+    start, end = sorted(data.draw(st.lists(edge, min_size=2, max_size=2, unique=True), label="bounds"))
+    assert clip(free, Interval(start, end)) == runs(units(free) & units([Interval(start, end)]))
 
 
 @st.composite
