@@ -6,24 +6,74 @@ default: from now on) finds the same entry all day. The policy is applied to it 
 search's ``now`` (minimum notice moves with the clock). Only searches read this cache: a booking checks the
 database under its locks.
 
-Entries also expire after ``ENTRY_SECONDS``, which bounds what a cache that lost a write's new version
-(an outage at the moment of the commit) could keep showing.
+Two tiers: the shared cache, and a copy in each process (``_Copies``) of the entries it used last, so that a
+search in a process that has seen these people's current versions reads only the versions, not the schedules
+(decoding a year of someone's free time costs more than matching it). Both are used only under the person's
+current version, read from the shared cache at each search.
+
+Entries also expire ``ENTRY_SECONDS`` after their rows were read, in both tiers, which bounds what a cache
+that lost a write's new version (an outage at the moment of the commit) could keep showing.
 """
 
 from __future__ import annotations
 
+import threading
+import time as clock
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from django.core.cache import cache
 
 from core.cache_backends import CACHE_ERRORS
 from slots.intervals import UTC
-from slots.selectors import FreeTime, free_time_of, schedules
-from slots.versions import current, version_key
+from slots.selectors import FreeTime, Schedule, free_time_of, schedules
+from slots.versions import current
 
 ENTRY_SECONDS = 300
+COPIES_PER_PROCESS = 256  # a year of one person's free time is about 100 KB
 _KEY = "free-time:{pk}:{start:%Y%m%d}:{end:%Y%m%d}"
+
+
+class Entry(NamedTuple):
+    version: str  # the person's version when the rows were read
+    read_at: float  # when (seconds since the epoch)
+    schedule: Schedule
+
+    def usable(self, version: str) -> bool:
+        return self.version == version and clock.time() < self.read_at + ENTRY_SECONDS
+
+
+class _Copies:
+    """The entries this process used last, by key (least recently used first out)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def keep(self, entries: dict[str, Entry]) -> None:
+        with self._lock:
+            for key, entry in entries.items():
+                self._entries[key] = entry
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+copies = _Copies(COPIES_PER_PROCESS)
 
 
 def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
@@ -35,26 +85,36 @@ def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 def free_time_cached(user_ids: Iterable[int], start: datetime, end: datetime, *, now: datetime) -> FreeTime:
     """``selectors.free_time_detail`` for a search: the same answer within ``[start, end)``, read from the
-    cache for everyone whose data has not changed (one cache read for everyone's versions and entries; the
-    database only for those whose entry is missing or older than their version)."""
+    cache for everyone whose data has not changed (one cache read for everyone's versions, a second for the
+    entries this process has no current copy of; the database only for those whose entry is missing or older
+    than their version)."""
     ids = list(dict.fromkeys(user_ids))
     first, last = whole_days(start, end)
     keys = {pk: _KEY.format(pk=pk, start=first, end=last) for pk in ids}
     try:
-        found = cache.get_many([*keys.values(), *(version_key(pk) for pk in ids)])
-        versions = current(ids, found=found)
+        versions = current(ids)
+        known = {}  # pk: their schedule, from an entry under their current version
+        for pk in ids:
+            entry = copies.get(keys[pk])
+            if entry is not None and entry.usable(versions[pk]):
+                known[pk] = entry.schedule
+        wanted = [keys[pk] for pk in ids if pk not in known]
+        shared = cache.get_many(wanted) if wanted else {}
     except CACHE_ERRORS:  # the cache is down: the database answers
         return free_time_of(schedules(ids, first, last), now)
-    known = {}
-    for pk, key in keys.items():
-        version, schedule = found.get(key, (None, None))
-        if version == versions[pk]:
-            known[pk] = schedule
+    for pk in ids:
+        entry = shared.get(keys[pk])
+        if pk not in known and isinstance(entry, Entry) and entry.usable(versions[pk]):
+            known[pk] = entry.schedule
+            copies.keep({keys[pk]: entry})
     missing = [pk for pk in ids if pk not in known]
     if missing:
+        read_at = clock.time()
         fresh = schedules(missing, first, last)
+        entries = {keys[pk]: Entry(versions[pk], read_at, fresh[pk]) for pk in missing}
+        copies.keep(entries)
         try:
-            cache.set_many({keys[pk]: (versions[pk], fresh[pk]) for pk in missing}, ENTRY_SECONDS)
+            cache.set_many(entries, ENTRY_SECONDS)
         except CACHE_ERRORS:
             pass
         known.update(fresh)

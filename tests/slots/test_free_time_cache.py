@@ -7,6 +7,7 @@ the admin's deletes, a zone change) is followed by the fresh answer; and a warm 
 
 import random
 import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -224,3 +225,114 @@ def test_whole_days_cover_the_range():
     assert whole_days(at(1), at(1, 0, 1)) == (at(1), at(2))
     assert whole_days(at(1, 3, tz="Asia/Kolkata"), at(1, 4, tz="Asia/Kolkata")) == (at(0), at(1))
     assert isinstance(MONDAY, date) and Interval(start, end).start < end
+
+
+# --- this process's copies of the entries -------------------------------------------------------------------
+
+def _search(candidate, interviewer, *, later_seconds=0):
+    # ranges that differ by seconds, in the same whole days (the entries' key)
+    return dict(candidate=candidate, interviewers=[interviewer], start=at(0) + timedelta(seconds=later_seconds), end=at(5),
+                duration=timedelta(minutes=60), step=timedelta(minutes=30), tz=dates._zone("UTC"))
+
+
+@pytest.fixture
+def week_free(candidate, interviewer):
+    for person in (candidate, interviewer):
+        AvailabilityWindow.objects.bulk_create(AvailabilityWindow(user=person, start=at(d, 9), end=at(d, 17))
+                                               for d in range(5))
+
+
+def _shared_reads(monkeypatch) -> list[str]:
+    """The keys of free-time entries read from the shared cache from now on."""
+    from slots import free_time_cache
+
+    read: list[str] = []
+    real = free_time_cache.cache.get_many
+
+    def get_many(keys):
+        read.extend(k for k in keys if k.startswith("free-time:"))
+        return real(keys)
+
+    monkeypatch.setattr(free_time_cache.cache, "get_many", get_many)
+    return read
+
+
+@contextmanager
+def no_free_time_rows_read():
+    """Fails if the block reads anyone's windows, rules or busy periods from the database (a cache kept in
+    the database may still be read)."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        yield
+    tables = ("slots_availabilitywindow", "slots_weeklyrule", "slots_busyperiod")
+    assert not [q["sql"] for q in seen.captured_queries if any(t in q["sql"] for t in tables)]
+
+
+def test_a_process_reuses_its_copies_while_the_versions_stand(week_free, candidate, interviewer, monkeypatch):
+    first = matcher.match(**_search(candidate, interviewer))
+    read = _shared_reads(monkeypatch)
+    with no_free_time_rows_read():
+        again = matcher.match(**_search(candidate, interviewer, later_seconds=1))
+    assert read == [] and again.slots == first.slots and len(first.slots) == 5 * 15
+
+
+def test_a_write_makes_the_copy_unusable(week_free, candidate, interviewer):
+    matcher.match(**_search(candidate, interviewer))
+    BusyPeriod.objects.create(user=interviewer, start=at(0, 9), end=at(4, 17), source="manual")
+    assert matcher.match(**_search(candidate, interviewer)).slots == []
+
+
+def test_an_entry_from_another_process_is_used_and_copied(week_free, candidate, interviewer, monkeypatch):
+    from slots.free_time_cache import copies
+
+    first = matcher.match(**_search(candidate, interviewer))
+    copies.clear()  # as another process finds it: only in the shared cache
+    read = _shared_reads(monkeypatch)
+    with no_free_time_rows_read():
+        assert matcher.match(**_search(candidate, interviewer, later_seconds=1)).slots == first.slots
+    assert len(read) == 2  # both people's entries, from the shared cache
+    read.clear()
+    matcher.match(**_search(candidate, interviewer, later_seconds=2))
+    assert read == []  # now this process's copies
+
+
+def test_entries_expire_in_both_tiers(week_free, candidate, interviewer, monkeypatch):
+    """An entry older than ENTRY_SECONDS is not used even under the current version (what bounds a version
+    lost to an outage): the next search reads the database."""
+    from slots import free_time_cache
+
+    matcher.match(**_search(candidate, interviewer))
+    # a write the versions never heard of (as if the cache was down when it committed)
+    from slots import models
+
+    monkeypatch.setattr(models, "touch", lambda ids: None)
+    BusyPeriod.objects.bulk_create([BusyPeriod(user=interviewer, start=at(0, 9), end=at(4, 17), source="manual")])
+    assert matcher.match(**_search(candidate, interviewer)).slots != []  # still the kept entry
+    later = free_time_cache.clock.time() + free_time_cache.ENTRY_SECONDS + 1
+    monkeypatch.setattr(free_time_cache.clock, "time", lambda: later)
+    assert matcher.match(**_search(candidate, interviewer)).slots == []
+
+
+def test_copies_keep_the_latest_used():
+    from slots.free_time_cache import Entry, _Copies
+
+    kept = _Copies(2)
+    kept.keep({"a": Entry("1", 0.0, None), "b": Entry("1", 0.0, None)})
+    assert kept.get("a") is not None  # a is now the latest used
+    kept.keep({"c": Entry("1", 0.0, None)})
+    assert kept.get("b") is None and kept.get("a") is not None and kept.get("c") is not None
+
+
+def test_an_entry_of_an_older_shape_is_read_again(week_free, candidate, interviewer):
+    """A shared entry written by an older release (a version and a schedule) is not used: the database is read."""
+    from slots.free_time_cache import _KEY, copies, whole_days
+    from slots.versions import current
+    from django.core.cache import cache
+
+    search = _search(candidate, interviewer)
+    first, last = whole_days(search["start"], search["end"])
+    versions = current([interviewer.pk])
+    cache.set(_KEY.format(pk=interviewer.pk, start=first, end=last), (versions[interviewer.pk], "not a schedule"))
+    copies.clear()
+    assert len(matcher.match(**search).slots) == 5 * 15
