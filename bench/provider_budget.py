@@ -12,9 +12,10 @@ tries a sync, through the providers' real client code: Google (googleapiclient +
 library) and Microsoft 365 (msal for the token, requests for Graph). Bookings go through the HTTP API
 (``POST /api/v1/interviews/`` on a threaded WSGI server in this process); the task queue is the database.
 
-Rows: no provider; each provider hanging on its API call; Microsoft hanging on the token refresh (an expired
-access token: msal's own HTTP calls; Google's token refresh is covered by tests/integrations/test_outbound_budget.py);
-all three hanging at once for one interviewer. Figures: p50 and max of N bookings (BENCH_N, default 3; about 50 s
+Rows: no provider; each provider hanging on its API call; a CalDAV server that drips its answer a byte every
+0.1 s for 30 s (each read gets a byte inside its timeout: only the cut-off at the budget, core/cutoff.py, ends
+it); Microsoft hanging on the token refresh (an expired access token: msal's own HTTP calls; Google's token
+refresh is covered by tests/integrations/test_outbound_budget.py); all three hanging at once for one interviewer. Figures: p50 and max of N bookings (BENCH_N, default 3; about 50 s
 in all at the default budget), and how many connections the silent servers were sent. Every booking must answer
 201 within budget + BENCH_MARGIN (default 1 s), else the exit status is 1.
 """
@@ -30,12 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import drop_database, post, prepare_database, serve  # noqa: E402  (also sets up the environment)
-from tests.integrations.silent_server import silent_server  # noqa: E402
+from tests.integrations.silent_server import dripping_server, silent_server  # noqa: E402
 
 N = int(os.environ.get("BENCH_N", "3"))
 MARGIN = float(os.environ.get("BENCH_MARGIN", "1.0"))
 HOUR = timedelta(hours=1)
 CALDAV_URL = ""  # the silent CalDAV server's base URL, set by configure()
+DRIPPING_CALDAV_URL = ""  # the dripping one's, set by main()
 
 
 def configure(google: str, caldav: str, microsoft: str) -> None:
@@ -65,9 +67,11 @@ def connect(user, providers: set[str], *, expired_token: bool = False) -> None:
         GoogleConnection.objects.create(user=user, calendars=["primary"], scopes=[
             "https://www.googleapis.com/auth/calendar.freebusy", "https://www.googleapis.com/auth/calendar.events"],
             **tokens)
-    if "caldav" in providers:
-        calendar = f"{CALDAV_URL}/dav/ann/work/"
-        CalDAVConnection.objects.create(user=user, url=f"{CALDAV_URL}/dav/", username="ann",
+    for name, base in (("caldav", CALDAV_URL), ("caldav-drip", DRIPPING_CALDAV_URL)):
+        if name not in providers:
+            continue
+        calendar = f"{base}/dav/ann/work/"
+        CalDAVConnection.objects.create(user=user, url=f"{base}/dav/", username="ann",
                                         password_encrypted=encrypt("bench-app-password"),
                                         available_calendars=[{"id": calendar, "name": "Work"}],
                                         calendars=[calendar], busy_calendar=calendar)
@@ -109,9 +113,11 @@ def scenario(base, token, label, providers, day, held, expired_token=False):
 
 
 def main() -> int:
+    global DRIPPING_CALDAV_URL
     with silent_server() as (google, google_held), silent_server() as (caldav, caldav_held), \
-            silent_server() as (microsoft, microsoft_held):
+            silent_server() as (microsoft, microsoft_held), dripping_server(every=0.1, lasting=30) as (dripping, _):
         configure(google, caldav, microsoft)
+        DRIPPING_CALDAV_URL = dripping
         where = prepare_database()
         import django
 
@@ -136,6 +142,7 @@ def main() -> int:
             ("no provider", set(), False),
             ("Google, API call hangs", {"google"}, False),
             ("CalDAV hangs", {"caldav"}, False),
+            ("CalDAV drips its answer", {"caldav-drip"}, False),
             ("Microsoft, Graph call hangs", {"microsoft"}, False),
             ("Microsoft, token refresh hangs", {"microsoft"}, True),
             ("all three hang", {"google", "caldav", "microsoft"}, False),

@@ -27,12 +27,15 @@ from urllib.parse import urljoin
 import caldav
 import certifi
 import requests
+import urllib3
 from caldav.lib import error as dav_error
 from icalendar import Calendar, Event
 from requests.adapters import HTTPAdapter
 
+from core import cutoff
 from core.calendar_providers import (
     NO_DEADLINE,
+    BudgetExhausted,
     BusyAnswer,
     BusyBlock,
     CalendarInfo,
@@ -67,6 +70,32 @@ class Account:
     password: str
 
 
+class _Watched:
+    """An HTTP connection whose socket is shut at the deadline of the call it serves (``core.cutoff``), from
+    before the TLS handshake."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        cutoff.watch(sock)
+        return sock
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 class _PinnedAdapter(HTTPAdapter):
     """Sends each request to the address its host was vetted to, resolved once for this request.
 
@@ -79,6 +108,10 @@ class _PinnedAdapter(HTTPAdapter):
     def __init__(self, policy: ical_fetch.Policy):
         super().__init__()
         self.policy = policy
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         scheme, host, port = _vet(request.url, self.policy, request)
@@ -106,6 +139,7 @@ class _Client(caldav.DAVClient):
         super().__init__(url=account.url, username=account.username, password=account.password,
                          timeout=deadline.timeout(TIMEOUT_SECONDS), ssl_verify_cert=CA_BUNDLE)
         self.last_status: int | None = None
+        self.deadline = deadline
         self.session.trust_env = False  # no proxy, .netrc or CA bundle from the environment
         adapter = _PinnedAdapter(policy)
         self.session.mount("http://", adapter)
@@ -138,6 +172,20 @@ def _vet(url: str, policy: ical_fetch.Policy, request=None) -> tuple[str, str, i
 
 @contextmanager
 def _errors(client: _Client | None = None):
+    """CalDAV's and the network's errors as ``CalDAVError``; the client's connections are shut at its deadline
+    (``core.cutoff``: a server dripping its answer cannot hold a booking), which fails as ``BudgetExhausted``."""
+    with cutoff.cut_off_at(client.deadline if client is not None else NO_DEADLINE) as watching:
+        try:
+            with _mapped_errors(client):
+                yield
+        except ProviderError:
+            if watching is not None and watching.cut:
+                raise BudgetExhausted() from None
+            raise
+
+
+@contextmanager
+def _mapped_errors(client: _Client | None):
     try:
         yield
     except ProviderError:

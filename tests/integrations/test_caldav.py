@@ -1,6 +1,7 @@
 """CalDAV, end to end: the caldav library and our HTTP API against a real Radicale on loopback."""
 
 import http.server
+import socket
 import threading
 import time
 import uuid
@@ -19,7 +20,7 @@ from scheduling.models import Interview
 from slots.models import BusyPeriod
 from tests.conftest import assert_error
 from tests.integrations.radicale_server import USERS, radicale
-from tests.integrations.silent_server import silent_server
+from tests.integrations.silent_server import dripping_server, silent_server
 from tests.scheduling.helpers import at, book, free, iso, slot_starts
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +274,63 @@ def test_a_silent_caldav_server_holds_a_booking_no_longer_than_the_budget(
     assert elapsed < 1.0 + 2.0, elapsed
     assert held and queued == [("integrations.tasks.sync_calendar", "caldav", interviewer.pk)]
     assert "time" in CalDAVConnection.objects.get(user=interviewer).last_error  # in time, or the time allowed
+
+
+def test_a_caldav_server_dripping_its_answer_holds_a_booking_no_longer_than_the_budget(
+        hr_client, candidate, interviewer, settings, monkeypatch):
+    """Each read gets a byte within its timeout, so timeouts alone never end the answer (before the cut-off a
+    booking waited as long as the server dripped); the connection is shut when the budget is spent."""
+    settings.ICAL_URL_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.CALENDAR_BOOKING_BUDGET_SECONDS = 1.0
+    queued = []
+    monkeypatch.setattr("integrations.caldav.services.async_task", lambda *args: queued.append(args))
+    free(candidate, 9, 13)
+    free(interviewer, 9, 13)
+    with dripping_server(every=0.05, lasting=3.0) as (dripping, sent):
+        CalDAVConnection.objects.create(user=interviewer, url=dripping + "/dav/", username="ann",
+                                        password_encrypted=encrypt("pw"), calendars=[dripping + "/dav/cal/"],
+                                        busy_calendar=dripping + "/dav/cal/")
+        started = time.monotonic()
+        r = book(hr_client, candidate, [interviewer], 10)
+        elapsed = time.monotonic() - started
+        time.sleep(0.2)
+        sent_after_booking = sent[0]
+        time.sleep(0.3)
+        assert sent[0] == sent_after_booking, "the connection was left open: the server is still sending"
+    assert r.status_code == 201, r.content
+    assert sent_after_booking > 1.0 / 0.05 / 2, "the server did drip within the budget"
+    assert elapsed < 1.0 + 0.5, elapsed
+    assert queued == [("integrations.tasks.sync_calendar", "caldav", interviewer.pk)]
+    assert "time allowed" in CalDAVConnection.objects.get(user=interviewer).last_error
+
+
+def test_a_call_opened_after_its_deadline_is_shut_at_once():
+    from core import cutoff
+    from core.calendar_providers import Deadline
+
+    with silent_server() as (silent, held), cutoff.cut_off_at(Deadline.within(0.0)) as watching:
+        time.sleep(0.05)  # the deadline has passed
+        sock = socket.create_connection(("127.0.0.1", int(silent.rsplit(":", 1)[1])), timeout=5)
+        cutoff.watch(sock)
+        started = time.monotonic()
+        assert sock.recv(1) == b""  # shut: the read ends at once, though the server never answers
+        assert time.monotonic() - started < 1 and watching.cut
+        sock.close()
+
+
+def test_a_tls_handshake_is_cut_off_too():
+    """The socket is watched from before the handshake: a server that never answers the ClientHello is cut
+    off at the deadline, not at the (longer) connection timeout."""
+    from core import cutoff
+    from core.calendar_providers import Deadline
+
+    with silent_server() as (silent, held), cutoff.cut_off_at(Deadline.within(0.3)) as watching:
+        connection = caldav_client._WatchedHTTPSConnection("127.0.0.1", int(silent.rsplit(":", 1)[1]), timeout=10)
+        started = time.monotonic()
+        with pytest.raises(OSError):
+            connection.connect()
+        assert time.monotonic() - started < 2 and watching.cut and held
+        connection.close()
 
 
 def test_timeouts_come_from_the_deadline(settings):
