@@ -293,13 +293,13 @@ def test_a_caldav_server_dripping_its_answer_holds_a_booking_no_longer_than_the_
         started = time.monotonic()
         r = book(hr_client, candidate, [interviewer], 10)
         elapsed = time.monotonic() - started
-        time.sleep(0.2)
+        time.sleep(0.5)  # the server's next sends meet the shut connection
         sent_after_booking = sent[0]
         time.sleep(0.3)
         assert sent[0] == sent_after_booking, "the connection was left open: the server is still sending"
     assert r.status_code == 201, r.content
     assert sent_after_booking > 1.0 / 0.05 / 2, "the server did drip within the budget"
-    assert elapsed < 1.0 + 0.5, elapsed
+    assert elapsed < 1.0 + 1.0, elapsed  # uncut, it waited as long as the server dripped (6 s here)
     assert queued == [("integrations.tasks.sync_calendar", "caldav", interviewer.pk)]
     assert "time allowed" in CalDAVConnection.objects.get(user=interviewer).last_error
 
