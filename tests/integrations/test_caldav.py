@@ -255,21 +255,27 @@ def test_choosing_calendars_and_disconnecting(interviewer_client, interviewer, s
     assert_error(interviewer_client.get("/api/v1/integrations/caldav"), 404, "not_found")
 
 
-def test_a_silent_caldav_server_holds_a_booking_no_longer_than_the_budget(
-        hr_client, candidate, interviewer, settings, monkeypatch):
+def _book_against_caldav(base, hr_client, candidate, interviewer, settings, monkeypatch):
+    """A booking of an interviewer whose CalDAV server is at ``base`` (never synced), with a 1 s budget:
+    (the response, the seconds it took, the syncs left to the worker)."""
     settings.ICAL_URL_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.CALENDAR_BOOKING_BUDGET_SECONDS = 1.0
     queued = []
     monkeypatch.setattr("integrations.caldav.services.async_task", lambda *args: queued.append(args))
     free(candidate, 9, 13)
     free(interviewer, 9, 13)
+    CalDAVConnection.objects.create(user=interviewer, url=base + "/dav/", username="ann",
+                                    password_encrypted=encrypt("pw"), calendars=[base + "/dav/cal/"],
+                                    busy_calendar=base + "/dav/cal/")
+    started = time.monotonic()
+    r = book(hr_client, candidate, [interviewer], 10)
+    return r, time.monotonic() - started, queued
+
+
+def test_a_silent_caldav_server_holds_a_booking_no_longer_than_the_budget(
+        hr_client, candidate, interviewer, settings, monkeypatch):
     with silent_server() as (silent, held):
-        CalDAVConnection.objects.create(user=interviewer, url=silent + "/dav/", username="ann",
-                                        password_encrypted=encrypt("pw"), calendars=[silent + "/dav/cal/"],
-                                        busy_calendar=silent + "/dav/cal/")
-        started = time.monotonic()
-        r = book(hr_client, candidate, [interviewer], 10)
-        elapsed = time.monotonic() - started
+        r, elapsed, queued = _book_against_caldav(silent, hr_client, candidate, interviewer, settings, monkeypatch)
     assert r.status_code == 201, r.content
     assert elapsed < 1.0 + 2.0, elapsed
     assert held and queued == [("integrations.tasks.sync_calendar", "caldav", interviewer.pk)]
@@ -280,19 +286,8 @@ def test_a_caldav_server_dripping_its_answer_holds_a_booking_no_longer_than_the_
         hr_client, candidate, interviewer, settings, monkeypatch):
     """Each read gets a byte within its timeout, so timeouts alone never end the answer (before the cut-off a
     booking waited as long as the server dripped); the connection is shut when the budget is spent."""
-    settings.ICAL_URL_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    settings.CALENDAR_BOOKING_BUDGET_SECONDS = 1.0
-    queued = []
-    monkeypatch.setattr("integrations.caldav.services.async_task", lambda *args: queued.append(args))
-    free(candidate, 9, 13)
-    free(interviewer, 9, 13)
     with dripping_server(every=0.05, lasting=3.0) as (dripping, sent):
-        CalDAVConnection.objects.create(user=interviewer, url=dripping + "/dav/", username="ann",
-                                        password_encrypted=encrypt("pw"), calendars=[dripping + "/dav/cal/"],
-                                        busy_calendar=dripping + "/dav/cal/")
-        started = time.monotonic()
-        r = book(hr_client, candidate, [interviewer], 10)
-        elapsed = time.monotonic() - started
+        r, elapsed, queued = _book_against_caldav(dripping, hr_client, candidate, interviewer, settings, monkeypatch)
         time.sleep(0.5)  # the server's next sends meet the shut connection
         sent_after_booking = sent[0]
         time.sleep(0.3)
