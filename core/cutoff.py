@@ -1,10 +1,12 @@
 """Connections shut when a deadline passes, whatever the server sends.
 
 A socket timeout bounds each read, not a whole answer: a server that sends a byte just inside each read's
-timeout can hold a call without end. Inside ``cut_off_at(deadline)`` every socket handed to ``watch`` (by the
-HTTP connections of a client that talks to servers users name: ``integrations.caldav.client``) is shut down
-when the deadline passes, so the read waiting on it ends at once and the call fails; ``cut`` then says so.
-With no deadline (the worker's calls) nothing is watched. Blocks nest; a socket is watched by the innermost.
+timeout can hold a call without end. Inside ``cut_off_after(seconds)`` every socket handed to ``watch`` is shut
+down when the time is up, so the read waiting on it ends at once and the call fails; the block's ``Cutoff``
+then says ``cut``. The urllib3 pools here (``WatchedHTTPConnectionPool``, ``WatchedHTTPSConnectionPool``) hand
+every socket they open to ``watch``, before any TLS handshake: the clients that talk to servers users name
+use them (the iCal fetch, CalDAV). With no time limit nothing is watched. Blocks nest; a socket is watched by
+the innermost.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+import urllib3
 
 _current = threading.local()
 
@@ -57,15 +61,14 @@ def _shut(sock: socket.socket) -> None:
 
 
 @contextmanager
-def cut_off_at(deadline) -> Iterator[Cutoff | None]:
-    """Watch the sockets opened in this block (in this thread) and shut them at ``deadline`` (an object with
-    ``remaining()``: seconds, or None for no deadline). Yields the ``Cutoff`` (None without a deadline)."""
-    remaining = deadline.remaining()
-    if remaining is None:
+def cut_off_after(seconds: float | None) -> Iterator[Cutoff | None]:
+    """Watch the sockets opened in this block (in this thread) and shut them ``seconds`` from now (None: no
+    limit). Yields the ``Cutoff`` (None without a limit)."""
+    if seconds is None:
         yield None
         return
     cutoff = Cutoff()
-    timer = threading.Timer(max(remaining, 0.0), cutoff.shut_all)
+    timer = threading.Timer(max(seconds, 0.0), cutoff.shut_all)
     timer.daemon = True
     outer = getattr(_current, "cutoff", None)
     _current.cutoff = cutoff
@@ -79,7 +82,35 @@ def cut_off_at(deadline) -> Iterator[Cutoff | None]:
 
 
 def watch(sock: socket.socket) -> None:
-    """Shut ``sock`` at the deadline of the ``cut_off_at`` block this thread is in (if any)."""
+    """Shut ``sock`` at the end of the ``cut_off_after`` block this thread is in (if any)."""
     cutoff = getattr(_current, "cutoff", None)
     if cutoff is not None:
         cutoff.watch(sock)
+
+
+class _Watched:
+    """An HTTP connection that hands its socket to ``watch`` as soon as it is made (before a TLS handshake)."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        watch(sock)
+        return sock
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class WatchedHTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class WatchedHTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+WATCHED_POOLS = {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}

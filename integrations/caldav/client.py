@@ -27,7 +27,6 @@ from urllib.parse import urljoin
 import caldav
 import certifi
 import requests
-import urllib3
 from caldav.lib import error as dav_error
 from icalendar import Calendar, Event
 from requests.adapters import HTTPAdapter
@@ -48,6 +47,9 @@ from integrations.ical.parse import CalendarError
 from slots.intervals import Interval
 
 TIMEOUT_SECONDS = 15
+# How long one operation (a discovery, one calendar's read, a PUT or DELETE) may take in all when the caller set
+# no deadline (the worker's calls): each read still waits at most TIMEOUT_SECONDS.
+OPERATION_SECONDS = 60
 # The certificate authorities CalDAV servers are checked against (the environment is not read).
 CA_BUNDLE = certifi.where()
 PRODID = "-//Interview scheduling//busy blocks//EN"
@@ -70,32 +72,6 @@ class Account:
     password: str
 
 
-class _Watched:
-    """An HTTP connection whose socket is shut at the deadline of the call it serves (``core.cutoff``), from
-    before the TLS handshake."""
-
-    def _new_conn(self):
-        sock = super()._new_conn()
-        cutoff.watch(sock)
-        return sock
-
-
-class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
-    pass
-
-
-class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
-    pass
-
-
-class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
 class _PinnedAdapter(HTTPAdapter):
     """Sends each request to the address its host was vetted to, resolved once for this request.
 
@@ -111,7 +87,7 @@ class _PinnedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = dict(cutoff.WATCHED_POOLS)  # shut at the deadline
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         scheme, host, port = _vet(request.url, self.policy, request)
@@ -172,9 +148,13 @@ def _vet(url: str, policy: ical_fetch.Policy, request=None) -> tuple[str, str, i
 
 @contextmanager
 def _errors(client: _Client | None = None):
-    """CalDAV's and the network's errors as ``CalDAVError``; the client's connections are shut at its deadline
-    (``core.cutoff``: a server dripping its answer cannot hold a booking), which fails as ``BudgetExhausted``."""
-    with cutoff.cut_off_at(client.deadline if client is not None else NO_DEADLINE) as watching:
+    """CalDAV's and the network's errors as ``CalDAVError``. The client's connections are shut at its deadline,
+    or after ``OPERATION_SECONDS`` without one (``core.cutoff``: a server dripping its answer a byte at a time
+    cannot hold a booking, nor a worker), which fails as ``BudgetExhausted``."""
+    limit = None
+    if client is not None:
+        limit = OPERATION_SECONDS if client.deadline.at is None else client.deadline.remaining()
+    with cutoff.cut_off_after(limit) as watching:
         try:
             with _mapped_errors(client):
                 yield
@@ -182,6 +162,8 @@ def _errors(client: _Client | None = None):
             if watching is not None and watching.cut:
                 raise BudgetExhausted() from None
             raise
+        if watching is not None and watching.cut:  # a read the cut ended looks like the end of the answer
+            raise BudgetExhausted()
 
 
 @contextmanager

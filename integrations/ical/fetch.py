@@ -6,7 +6,8 @@ addresses in it, IETF protocol assignments, site-local IPv6, NAT64/6to4/Teredo p
 address, multicast) unless allowed by settings; the connection then goes to that vetted address (so DNS cannot
 change its answer in between), with the host name kept for TLS and the Host header. Redirects are followed by
 hand, each hop checked again. Size is capped, and one deadline covers the whole download: every read waits
-at most for the time that is left, so a server sending a byte at a time cannot hold us past it.
+at most for the time that is left, and the connections are shut when it passes (``core.cutoff``), so a server
+sending its status line, headers or body a byte at a time cannot hold us past it.
 
 Basic auth (``username``/``password``) is sent only to the URL's own origin; a redirect elsewhere drops it.
 """
@@ -22,6 +23,8 @@ from urllib.parse import urljoin, urlsplit
 
 import certifi
 import urllib3
+
+from core import cutoff
 
 USER_AGENT = "InterviewScheduling/1.0 (calendar import)"
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -141,11 +144,11 @@ def check_url(url: str) -> tuple[str, str, int, str]:
 def _pool(scheme: str, address: str, host: str, port: int, timeout: float):
     limits = urllib3.Timeout(connect=timeout, read=timeout)
     if scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        return cutoff.WatchedHTTPSConnectionPool(
             address, port, timeout=limits, retries=False, server_hostname=host, assert_hostname=host,
             cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
         )
-    return urllib3.HTTPConnectionPool(address, port, timeout=limits, retries=False)
+    return cutoff.WatchedHTTPConnectionPool(address, port, timeout=limits, retries=False)
 
 
 def _unreachable(exc: Exception) -> str:
@@ -161,7 +164,7 @@ def _unreachable(exc: Exception) -> str:
 def _left(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise FetchError("The calendar server took too long to send the calendar.")
+        raise FetchError(_TOO_LONG)
     return left
 
 
@@ -188,6 +191,22 @@ def _origin(url: str) -> tuple:
 
 def fetch(url: str, policy: Policy, *, etag: str = "", last_modified: str = "",
           credentials: Credentials | None = None) -> Fetched:
+    with cutoff.cut_off_after(policy.timeout) as watching:
+        try:
+            fetched = _fetch(url, policy, etag=etag, last_modified=last_modified, credentials=credentials)
+        except FetchError:
+            if watching.cut:  # whatever broke, it broke because the time was up
+                raise FetchError(_TOO_LONG) from None
+            raise
+        if watching.cut:  # a read the cut ended looks like the end of the answer: it is not
+            raise FetchError(_TOO_LONG)
+        return fetched
+
+
+_TOO_LONG = "The calendar server took too long to send the calendar."
+
+
+def _fetch(url: str, policy: Policy, *, etag: str, last_modified: str, credentials: Credentials | None) -> Fetched:
     deadline = time.monotonic() + policy.timeout
     origin = _origin(url)
     for _ in range(policy.max_redirects + 1):
@@ -236,7 +255,7 @@ def fetch(url: str, policy: Policy, *, etag: str = "", last_modified: str = "",
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
-                raise FetchError("The calendar server took too long to send the calendar.") from None
+                raise FetchError(_TOO_LONG) from None
             raise FetchError("The calendar download broke off before the end.") from None
         finally:
             response.release_conn()

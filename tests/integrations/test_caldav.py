@@ -1,7 +1,6 @@
 """CalDAV, end to end: the caldav library and our HTTP API against a real Radicale on loopback."""
 
 import http.server
-import socket
 import threading
 import time
 import uuid
@@ -299,33 +298,21 @@ def test_a_caldav_server_dripping_its_answer_holds_a_booking_no_longer_than_the_
     assert "time allowed" in CalDAVConnection.objects.get(user=interviewer).last_error
 
 
-def test_a_call_opened_after_its_deadline_is_shut_at_once():
-    from core import cutoff
-    from core.calendar_providers import Deadline
-
-    with silent_server() as (silent, held), cutoff.cut_off_at(Deadline.within(0.0)) as watching:
-        time.sleep(0.05)  # the deadline has passed
-        sock = socket.create_connection(("127.0.0.1", int(silent.rsplit(":", 1)[1])), timeout=5)
-        cutoff.watch(sock)
+@pytest.mark.django_db
+def test_the_workers_sync_of_a_dripping_server_is_cut_off_too(interviewer, settings, monkeypatch):
+    """No deadline in the worker, but each operation is cut after OPERATION_SECONDS (a drip held a worker
+    until the task queue's own timeout killed it, five tries in a row)."""
+    settings.ICAL_URL_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    monkeypatch.setattr(caldav_client, "OPERATION_SECONDS", 1.0)
+    with dripping_server(every=0.05, lasting=3.0) as (dripping, sent):
+        CalDAVConnection.objects.create(user=interviewer, url=dripping + "/dav/", username="ann",
+                                        password_encrypted=encrypt("pw"), calendars=[dripping + "/dav/cal/"],
+                                        busy_calendar=dripping + "/dav/cal/")
         started = time.monotonic()
-        assert sock.recv(1) == b""  # shut: the read ends at once, though the server never answers
-        assert time.monotonic() - started < 1 and watching.cut
-        sock.close()
-
-
-def test_a_tls_handshake_is_cut_off_too():
-    """The socket is watched from before the handshake: a server that never answers the ClientHello is cut
-    off at the deadline, not at the (longer) connection timeout."""
-    from core import cutoff
-    from core.calendar_providers import Deadline
-
-    with silent_server() as (silent, held), cutoff.cut_off_at(Deadline.within(0.3)) as watching:
-        connection = caldav_client._WatchedHTTPSConnection("127.0.0.1", int(silent.rsplit(":", 1)[1]), timeout=10)
-        started = time.monotonic()
-        with pytest.raises(OSError):
-            connection.connect()
-        assert time.monotonic() - started < 2 and watching.cut and held
-        connection.close()
+        assert caldav_sync(user_id=interviewer.pk) == "failed"
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.0 + 1.0, elapsed  # uncut: 6 s here
+    assert sent[0] > 5 and "time allowed" in CalDAVConnection.objects.get(user=interviewer).last_error
 
 
 def test_timeouts_come_from_the_deadline(settings):

@@ -12,6 +12,7 @@ from integrations.google.crypto import decrypt
 from integrations.services import subscription_sync
 from tests.conftest import assert_error
 from tests.integrations.calendar_server import calendar_server
+from tests.integrations.silent_server import dripping_server
 from tests.integrations.test_ical_import_api import ics
 
 # Classification only: nothing is sent to any of these addresses.
@@ -86,6 +87,19 @@ def test_a_slow_drip_is_cut_at_the_whole_download_deadline():
             fetch(f"{base}/drip.ics", policy)
         took = time.monotonic() - started
     assert took < policy.timeout + 0.5, took
+
+
+def test_dripped_headers_are_cut_at_the_whole_download_deadline():
+    """Before the body's own deadline can apply, the status line and headers are read with a timeout per
+    read: a server sending them a byte just inside it held an import (in a web request) without end."""
+    policy = Policy(max_bytes=100_000, timeout=1.0, allowed_networks=("127.0.0.1/32",))
+    with dripping_server(every=0.05, lasting=3.0) as (base, sent):
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="took too long"):
+            fetch(f"{base}/cal.ics", policy)
+        took = time.monotonic() - started
+    assert took < policy.timeout + 0.7, took  # uncut: as long as the server dripped (6 s)
+    assert sent[0] > 5
 
 
 @pytest.mark.django_db
