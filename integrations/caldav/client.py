@@ -162,6 +162,9 @@ def _errors(client: _Client | None = None):
             if watching is not None and watching.cut:
                 raise BudgetExhausted() from None
             raise
+        finally:
+            if client is not None:  # no connection outlives the block: the next one's are watched by the next
+                client.session.close()
         if watching is not None and watching.cut:  # a read the cut ended looks like the end of the answer
             raise BudgetExhausted()
 

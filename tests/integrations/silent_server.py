@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def _loopback_server(on_connection: Callable[[socket.socket, threading.Event], None]):
+def loopback_server(on_connection: Callable[[socket.socket, threading.Event], None]):
     """A listener on a free loopback port handing each connection to ``on_connection`` (with the event set when
     the server stops); yields its URL. Closes the listener at the end."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -40,7 +40,7 @@ def silent_server():
     """Yields its URL and the connections it holds (read nothing, answer nothing)."""
     held: list[socket.socket] = []
     try:
-        with _loopback_server(lambda conn, stop: held.append(conn)) as url:
+        with loopback_server(lambda conn, stop: held.append(conn)) as url:
             yield url, held
     finally:
         for conn in held:
@@ -68,6 +68,6 @@ def dripping_server(every: float, lasting: float):
             except OSError:  # the client hung up
                 return
 
-    with _loopback_server(lambda conn, stop: threading.Thread(target=drip, args=(conn, stop), daemon=True).start()) \
+    with loopback_server(lambda conn, stop: threading.Thread(target=drip, args=(conn, stop), daemon=True).start()) \
             as url:
         yield url, sent

@@ -19,7 +19,7 @@ from scheduling.models import Interview
 from slots.models import BusyPeriod
 from tests.conftest import assert_error
 from tests.integrations.radicale_server import USERS, radicale
-from tests.integrations.silent_server import dripping_server, silent_server
+from tests.integrations.silent_server import dripping_server, loopback_server, silent_server
 from tests.scheduling.helpers import at, book, free, iso, slot_starts
 
 pytestmark = pytest.mark.django_db
@@ -313,6 +313,63 @@ def test_the_workers_sync_of_a_dripping_server_is_cut_off_too(interviewer, setti
         elapsed = time.monotonic() - started
     assert elapsed < 1.0 + 1.0, elapsed  # uncut: 6 s here
     assert sent[0] > 5 and "time allowed" in CalDAVConnection.objects.get(user=interviewer).last_error
+
+
+def _first_answered_then_dripped(conn, stop, count):
+    """Keep-alive: each request on the connection read whole; the first of all answered (an empty multistatus),
+    every later one dripped a byte every 50 ms for 3 s."""
+    empty = b'<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:"/>'
+    with conn:
+        conn.settimeout(10)
+        while not stop.is_set():
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            while len(body) < length:
+                body += conn.recv(65536)
+            count.append(head.split(b"\r\n")[0])
+            if len(count) == 1:
+                conn.sendall(b"HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\n"
+                             b"Content-Length: %d\r\n\r\n%s" % (len(empty), empty))
+                continue
+            for byte in b"HTTP/1.1 207 Multi-Status\r\nX-Slow: " + b"a" * 60:
+                if stop.wait(0.05):
+                    return
+                conn.sendall(bytes([byte]))
+            return
+
+
+def test_a_kept_alive_connection_is_cut_off_too():
+    """Two calendars read over one client: the second request would go over the first's kept-alive connection,
+    opened (and watched) under the first calendar's cut-off. No connection outlives its operation, so the
+    second is a new one, watched by the second's (uncut, it waited 4.8 s against a 1 s deadline)."""
+    from core.calendar_providers import BudgetExhausted, Deadline
+
+    requests_seen = []
+    handle = lambda conn, stop: threading.Thread(  # noqa: E731
+        target=_first_answered_then_dripped, args=(conn, stop, requests_seen), daemon=True).start()
+    with loopback_server(handle) as base:
+        policy = ical_fetch_policy()
+        started = time.monotonic()
+        with pytest.raises(BudgetExhausted):
+            caldav_client.read_busy(caldav_client.Account(base + "/dav/", "ann", "pw"),
+                                    [base + "/dav/a/", base + "/dav/b/"], at(0), at(1), parse=lambda content: [],
+                                    policy=policy, deadline=Deadline.within(1.0))
+        elapsed = time.monotonic() - started
+    assert [line.split()[:2] for line in requests_seen] == [[b"REPORT", b"/dav/a/"], [b"REPORT", b"/dav/b/"]]
+    assert elapsed < 1.0 + 1.0, elapsed
+
+
+def ical_fetch_policy():
+    from integrations.ical.fetch import Policy
+
+    return Policy(max_bytes=100_000, timeout=5, allowed_networks=("127.0.0.1/32",))
 
 
 def test_timeouts_come_from_the_deadline(settings):
