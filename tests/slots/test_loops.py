@@ -1,6 +1,6 @@
 """Loop search (pure): tables of cases (DST days, Asia/Kolkata) and a property against brute force."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import permutations
 from zoneinfo import ZoneInfo
 
@@ -99,10 +99,11 @@ def test_one_of_a_pool_picks_the_lowest_free_id_and_lists_who_is_free():
 
 def test_a_loop_stays_on_one_local_day():
     # free 22:00 to 02:00 the next morning: a loop may not cross midnight
-    candidate = [interval(at("22:00"), at("02:00", day=(dates.monday(2) + timedelta(days=1)).isoformat()))]
+    next_day = (date.fromisoformat(D) + timedelta(days=1)).isoformat()  # from D itself: the suite may cross midnight
+    candidate = [interval(at("22:00"), at("02:00", day=next_day))]
     free = {1: candidate, 2: candidate}
     found = run([s(60, 1), s(60, 2)], candidate, free, step=60, bounds=day_bounds(days=2))
-    first, second = at("00:00").strftime("%d"), at("00:00", day=(dates.monday(2) + timedelta(days=1)).isoformat()).strftime("%d")
+    first, second = at("00:00").strftime("%d"), at("00:00", day=next_day).strftime("%d")
     assert [(i.start.strftime("%d %H:%M"), i.end.strftime("%d %H:%M")) for i in found] == [
         (f"{first} 22:00", f"{second} 00:00"), (f"{second} 00:00", f"{second} 02:00")]
 
