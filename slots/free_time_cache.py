@@ -32,7 +32,9 @@ from slots.selectors import FreeTime, Schedule, free_time_of, schedules
 from slots.versions import current
 
 ENTRY_SECONDS = 300
-COPIES_PER_PROCESS = 256  # a year of one person's free time is about 100 KB
+# What each process keeps, counted in intervals (about 160 bytes each): some 30 MB however many entries that is,
+# so people whose free time is in many pieces cannot make it large. A year of working days is some 300.
+COPIES_INTERVALS_PER_PROCESS = 200_000
 _KEY = "free-time:{pk}:{start:%Y%m%d}:{end:%Y%m%d}"
 
 
@@ -45,12 +47,18 @@ class Entry(NamedTuple):
         return self.version == version and clock.time() < self.read_at + ENTRY_SECONDS
 
 
-class _Copies:
-    """The entries this process used last, by key (least recently used first out)."""
+def _size(entry: Entry) -> int:
+    return 1 + len(entry.schedule.before_policy) + len(entry.schedule.interviews)
 
-    def __init__(self, size: int):
-        self.size = size
+
+class _Copies:
+    """The entries this process used last, by key, up to ``limit`` intervals in all (least recently used out;
+    an entry larger than that is not kept)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Entry | None:
@@ -63,17 +71,22 @@ class _Copies:
     def keep(self, entries: dict[str, Entry]) -> None:
         with self._lock:
             for key, entry in entries.items():
+                if key in self._entries:
+                    self._size -= _size(self._entries.pop(key))
+                if _size(entry) > self.limit:  # it would push everything out, then itself
+                    continue
                 self._entries[key] = entry
-                self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+                self._size += _size(entry)
+            while self._size > self.limit:
+                self._size -= _size(self._entries.popitem(last=False)[1])
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._size = 0
 
 
-copies = _Copies(COPIES_PER_PROCESS)
+copies = _Copies(COPIES_INTERVALS_PER_PROCESS)
 
 
 def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime]:

@@ -314,14 +314,29 @@ def test_entries_expire_in_both_tiers(week_free, candidate, interviewer, monkeyp
     assert matcher.match(**_search(candidate, interviewer)).slots == []
 
 
-def test_copies_keep_the_latest_used():
+def test_copies_keep_the_latest_used_within_their_size():
+    """The limit counts intervals, not entries: someone whose free time is in many pieces takes the room of
+    many people, and an entry larger than all of it is not kept."""
     from slots.free_time_cache import Entry, _Copies
+    from slots.policy import DEFAULT_POLICY
+    from slots.selectors import Schedule
 
-    kept = _Copies(2)
-    kept.keep({"a": Entry("1", 0.0, None), "b": Entry("1", 0.0, None)})
-    assert kept.get("a") is not None  # a is now the latest used
-    kept.keep({"c": Entry("1", 0.0, None)})
-    assert kept.get("b") is None and kept.get("a") is not None and kept.get("c") is not None
+    def entry(pieces: int) -> Entry:
+        return Entry("1", 0.0, Schedule([Interval(at(0, 0, k), at(0, 0, k) + timedelta(seconds=1))
+                                         for k in range(pieces)], [], DEFAULT_POLICY))
+
+    kept = _Copies(limit=10)  # each entry counts its intervals and one more
+    kept.keep({"a": entry(2), "b": entry(2)})
+    assert kept.get("a") is not None  # a is now the latest used: b, a
+    kept.keep({"c": entry(3)})  # 3 + 3 + 4 = 10: all fit (b, a, c)
+    kept.keep({"d": entry(1)})  # 12: the least recently used, b, goes
+    assert [k for k in "abcd" if kept.get(k) is not None] == ["a", "c", "d"]
+    kept.keep({"a": entry(0)})  # kept again, smaller: its room is counted once (1 + 4 + 2 = 7)
+    kept.keep({"e": entry(2)})  # 10
+    assert [k for k in "acde" if kept.get(k) is not None] == ["a", "c", "d", "e"]
+    kept.keep({"huge": entry(20)})  # larger than the limit: not kept, and it pushes nothing out
+    assert [k for k in "acde" if kept.get(k) is not None] == ["a", "c", "d", "e"]
+    assert kept.get("huge") is None
 
 
 def test_an_entry_of_an_older_shape_is_read_again(week_free, candidate, interviewer):
