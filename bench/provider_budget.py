@@ -17,8 +17,8 @@ Rows: no provider; each provider hanging on its API call; a CalDAV server that d
 it); Microsoft hanging on the token refresh (an expired access token: msal's own HTTP calls; Google's token
 refresh is covered by tests/integrations/test_outbound_budget.py); all three hanging at once for one interviewer.
 Figures: p50 and max of N bookings (BENCH_N, default 3; about 50 s in all at the default budget), and how many
-connections the silent servers were sent. Every booking must answer
-201 within budget + BENCH_MARGIN (default 1 s), else the exit status is 1.
+connections the silent servers were sent. Every booking must answer 201 within budget + BENCH_MARGIN (default
+1 s), else the exit status is 1.
 """
 
 import os
