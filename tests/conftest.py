@@ -113,3 +113,16 @@ def assert_error(response, status: int, code: str) -> dict:
     if code == "validation_error" and "fields" in error:
         assert all(isinstance(v, list) and v for v in error["fields"].values())
     return error
+
+
+@pytest.fixture
+def one_counter_window(monkeypatch):
+    """The fixed-window counters behind throttles and login limits (``core.counters``) see one instant, a second
+    into an hour: a test's hits never straddle a window's end (a slow test crossing a minute's end saw its
+    count start again)."""
+    from types import SimpleNamespace
+
+    from core import counters
+
+    instant = float(int(counters.time.time()) // 3600 * 3600 + 1)
+    monkeypatch.setattr(counters, "time", SimpleNamespace(time=lambda: instant))

@@ -206,7 +206,7 @@ def test_the_login_limit_holds_in_the_process_while_redis_is_down(on_redis, cand
     assert_error(login(client, candidate.email), 429, "rate_limited")
 
 
-def test_throttles_count_in_the_process_while_redis_is_down(on_redis, settings):
+def test_throttles_count_in_the_process_while_redis_is_down(on_redis, settings, one_counter_window):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"register": "2/min"}}
     on_redis.pause()
     client = APIClient()

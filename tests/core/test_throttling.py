@@ -15,7 +15,7 @@ from core.throttling import PublicLinkThrottle, PublicThrottle
 from tests.conftest import assert_error, client_for
 from tests.factories import HRFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_counter_window")]
 
 
 @pytest.fixture
