@@ -74,7 +74,7 @@ def test_wrong_password_is_invalid_credentials(anon_client, candidate):
     assert_error(r, 401, "invalid_credentials")
 
 
-def test_repeated_failures_are_rate_limited(anon_client, candidate, settings):
+def test_repeated_failures_are_rate_limited(anon_client, candidate, settings, one_counter_window):
     settings.LOGIN_FAILURE_LIMIT = 3
     for _ in range(3):
         anon_client.post("/api/v1/auth/token", {"email": candidate.email, "password": "wrong"}, format="json")

@@ -376,7 +376,7 @@ def test_idempotency_key_replays_the_booking(hr_client, anon_client, candidate, 
     assert_error(anon_client.post(url, {"start": iso(11)}, format="json", HTTP_IDEMPOTENCY_KEY="k1"), 409, "conflict")
 
 
-def test_throttled_per_link_and_per_ip(hr_client, anon_client, candidate, interviewer, settings):
+def test_throttled_per_link_and_per_ip(hr_client, anon_client, candidate, interviewer, settings, one_counter_window):
     first, second = (make_link(hr_client, candidate, [interviewer]) for _ in range(2))
 
     def rates(**scopes):

@@ -249,7 +249,7 @@ def test_a_search_out_of_work_says_it_is_incomplete(hr_client, candidate, panel,
     assert answer["complete"] is False and len(answer["options"]) < 50
 
 
-def test_search_shares_the_slots_rate(hr_client, candidate, panel, settings):
+def test_search_shares_the_slots_rate(hr_client, candidate, panel, settings, one_counter_window):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"slots": "2/min"}}
     body = {"candidate": candidate.pk, "sessions": [{"interviewers": [panel[0].pk], "duration": 60},
                                                     {"interviewers": [panel[1].pk], "duration": 60}]}
