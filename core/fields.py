@@ -1,6 +1,7 @@
 """Serializer fields for the API's conventions: IANA zones, and datetimes local to the acting user."""
 
 from datetime import timezone as dt_timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from rest_framework import serializers
@@ -59,6 +60,11 @@ class LocalDateTimeField(serializers.DateTimeField):
     }
 
     def default_timezone(self):
+        return self._output_zone
+
+    @cached_property
+    def _output_zone(self) -> ZoneInfo:
+        """Looked up once per bound field: its context, and so its zone, is the same for every row written."""
         return zone_for(self.context)
 
     def enforce_timezone(self, value):

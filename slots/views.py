@@ -88,7 +88,7 @@ class AvailabilityListView(APIView):
     def get(self, request):
         check_query_params(request, _LISTING_NAMES)
         context = output_context(request)
-        windows = _overlapping(AvailabilityWindow.objects.all(), request, context)
+        windows = _overlapping(AvailabilityWindow.objects.only(*WindowSerializer.Meta.fields), request, context)
         return paginated(request, windows, lambda rows: WindowSerializer(rows, many=True, context=context).data)
 
     @extend_schema(request=WindowInputSerializer, responses={201: WindowSerializer})
@@ -172,7 +172,7 @@ class BusyListView(APIView):
     def get(self, request):
         check_query_params(request, _LISTING_NAMES)
         context = output_context(request)
-        periods = _overlapping(BusyPeriod.objects.all(), request, context)
+        periods = _overlapping(BusyPeriod.objects.only(*BusyPeriodSerializer.Meta.fields), request, context)
         return paginated(request, periods, lambda rows: BusyPeriodSerializer(rows, many=True, context=context).data)
 
     @extend_schema(request=WindowInputSerializer, responses={201: BusyPeriodSerializer})
