@@ -1,5 +1,6 @@
 """gunicorn's settings for bin/serve, from the environment."""
 
+import gc
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -42,7 +43,14 @@ logconfig_dict = {
 
 def when_ready(server):
     """In the master, before any worker is forked (the app is preloaded): import the URLconf and with it every
-    view, so that no worker's first request pays for those imports (about 3 s on a small machine)."""
+    view, so that no worker's first request pays for those imports (about 3 s on a small machine).
+
+    Then freeze what the master holds (modules, classes, settings: some 100,000 objects that live as long as the
+    process) out of the garbage collector's sight. A worker's full collections then walk only what its requests
+    made: before, each took about 100 ms, and one came every dozen searches over a year (their p95 was 3x their
+    p50). Frozen objects are never written by the collector either, so the forked workers keep sharing their
+    pages with the master (Python's ``gc.freeze`` documentation)."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (the property imports)
+    gc.freeze()

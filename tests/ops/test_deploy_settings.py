@@ -114,3 +114,19 @@ def test_admin_login_behind_an_https_proxy(hr):
     trusted = login(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
                     CSRF_TRUSTED_ORIGINS=["https://hire.example.com"])
     assert trusted.status_code == 302 and trusted["Location"] == "/admin/"
+
+
+def test_the_gunicorn_master_freezes_what_it_loaded_before_forking():
+    """What the preloaded master holds is out of the collector's generations, so a worker's full collections
+    walk only what its requests made (ops.gunicorn_conf.when_ready)."""
+    import gc
+
+    from ops import gunicorn_conf
+
+    tracked = len(gc.get_objects())
+    try:
+        gunicorn_conf.when_ready(server=None)
+        assert gc.get_freeze_count() >= tracked
+        assert len(gc.get_objects()) < tracked / 10
+    finally:
+        gc.unfreeze()
