@@ -29,7 +29,8 @@ CACHE_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # Per process and per Redis location: monotonic time until which calls fail at once.
 _open_until: dict[str, float] = {}
 
-_METHODS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear")
+_METHODS = ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr", "set_many", "delete_many", "clear",
+            "count")
 
 
 class _OneClientPerPool(RedisCacheClient):
@@ -63,9 +64,19 @@ class ResilientRedisCache(RedisCache):
         """True while the breaker is open (Redis failed less than BREAKER_SECONDS ago)."""
         return time.monotonic() < _open_until.get(self._breaker_key, 0.0)
 
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to the counter ``key``, made at 0 to live ``timeout`` seconds when missing; its new value.
+        One round trip, atomic (MULTI/EXEC). Django's ``add`` and then ``incr`` took three: its ``incr`` asks
+        whether the key exists first. The value is the plain integer ``get`` and ``incr`` read and write."""
+        key = self.make_and_validate_key(key)
+        pipe = self._cache.get_client(key, write=True).pipeline()
+        pipe.set(key, 0, ex=timeout, nx=True)
+        pipe.incr(key)
+        return pipe.execute()[1]
+
 
 def _guarded(name: str):
-    plain = getattr(RedisCache, name)
+    plain = getattr(ResilientRedisCache, name)  # Django's, or one of this class's own (count)
 
     def method(self, *args, **kwargs):
         if self.cache_is_open():

@@ -3,7 +3,8 @@
 Used by the throttles and the failed-login limits. ``hit`` counts first and the caller decides after, so
 40 simultaneous requests get counts 1..40 and no two see the same number.
 
-- Redis (and the per-process memory cache): ``add``, else ``incr``, each atomic.
+- Redis: one atomic round trip (``ResilientRedisCache.count``). The per-process memory cache: ``add``, else
+  ``incr``, each atomic.
 - Django's database cache (no ``REDIS_URL`` in production): its ``incr`` is a read then a write, so the
   counters live in their own table instead (``RateCounter``: ``UPDATE ... SET hits = hits + 1``).
 - When the shared cache is down the count goes on in a cache of this process: the limits then hold per
@@ -23,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.cache_backends import CACHE_ERRORS
+from core.cache_backends import CACHE_ERRORS, ResilientRedisCache
 from core.models import RateCounter
 
 logger = logging.getLogger(__name__)
@@ -95,8 +96,19 @@ class _DatabaseStore:
         return True
 
 
+class _RedisStore(_CacheStore):
+    """Redis: a hit is one atomic round trip (``ResilientRedisCache.count``)."""
+
+    def incr(self, key: str, ttl: int) -> int:
+        return self.store.count(key, ttl)
+
+
 def _store():
-    return _DatabaseStore() if isinstance(caches["default"], DatabaseCache) else _CacheStore(cache)
+    if isinstance(caches["default"], DatabaseCache):
+        return _DatabaseStore()
+    if isinstance(caches["default"], ResilientRedisCache):
+        return _RedisStore(cache)
+    return _CacheStore(cache)
 
 
 def _call(operation: str, key: str, *args):

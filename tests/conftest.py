@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from core.tokens import token_issue
 from tests.factories import CandidateFactory, HRFactory, InterviewerFactory
+from tests.redis_server import on_redis, redis_server  # noqa: F401 (fixtures: a Redis of the test's own)
 
 PASSWORD = "correct horse battery"
 

@@ -5,14 +5,11 @@ connections hang, as with a stuck server) or stopped (connections refused)."""
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 import redis
@@ -20,89 +17,18 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from core import counters, tokens
+from core import tokens
 from core.cache_backends import CACHE_ERRORS, breaker_reset
 from core.models import CacheRepair
 from core.tasks import apply_cache_repairs
 from tests.conftest import PASSWORD, assert_error, client_for
+from tests.redis_server import free_port
 
 pytestmark = pytest.mark.django_db
 
-REDIS_SERVER = "redis-server"
 # Generous bound for one request while Redis hangs: Redis' own client would wait forever, the old settings
 # 5 s; ours pay one 0.3 s timeout, then the breaker answers at once. Not a speed measurement.
 PATIENCE = 3.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    def __init__(self, directory: Path):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-        self.paused = False
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        probe = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
-        for _ in range(200):
-            try:
-                probe.ping()
-                return
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def pause(self):
-        self.process.send_signal(signal.SIGSTOP)
-        self.paused = True
-
-    def resume(self):
-        self.process.send_signal(signal.SIGCONT)
-        self.paused = False
-
-    def stop(self):
-        if self.paused:
-            self.resume()
-        self.process.terminate()
-        self.process.wait(10)
-
-    def raw(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
-
-
-@pytest.fixture
-def on_redis(redis_server, settings):
-    """The shared cache on that Redis, with the production backend; a long breaker so that, once Redis has
-    failed, nothing more is sent to it until the test says it is back (``back``)."""
-    settings.CACHES = {"default": {
-        "BACKEND": "core.cache_backends.ResilientRedisCache",
-        "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0",
-        "OPTIONS": {"socket_timeout": 0.3, "socket_connect_timeout": 0.3, "BREAKER_SECONDS": 60},
-    }}
-    breaker_reset()
-    tokens._repairs_due = False
-    counters._local.clear()
-    yield redis_server
-    breaker_reset()
-    tokens._repairs_due = False
-    counters._local.clear()
 
 
 def back():
