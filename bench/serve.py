@@ -1,6 +1,8 @@
 """The API under gunicorn (bin/serve, 4 processes) on PostgreSQL + Redis: GET /slots/ (60 days and a year) and
 GET /me with 1 and 8 concurrent clients; requests per second, p50 and p95, and the slots/me ratios (the
 targets: 60 days at most 2x a warm /me at p50, a year at most 10x). Prints figures; asserts nothing.
+The ratios are measured twice: from the runs of each case, one after the other, and from one client asking
+for /me and the case in turn ("in turn"), which a machine whose speed drifts between runs moves much less.
 
     .venv/bin/python bench/serve.py          # or: bin/bench serve
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379/0 \
@@ -81,25 +83,43 @@ def load(port: int, path, token: str, clients: int, seconds: float) -> tuple[flo
     def client():
         mine, bad = [], 0
         while not mine or time.perf_counter() < stop_at:  # at least one request each
-            started = time.perf_counter()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            try:
-                conn.request("GET", next(paths), headers={"Authorization": f"Token {token}"})
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    bad += 1
-            except OSError:
-                bad += 1
-            finally:
-                conn.close()
-            mine.append(time.perf_counter() - started)
+            seconds, ok = get(port, next(paths), token)
+            mine.append(seconds)
+            bad += not ok
         with lock:
             latencies.extend(mine)
             errors[0] += bad
 
     rate, p50, p95 = run_clients([threading.Thread(target=client) for _ in range(clients)], latencies)
     return rate, p50, p95, errors[0]
+
+
+def get(port: int, path: str, token: str) -> tuple[float, bool]:
+    """One GET on a connection of its own: (seconds, whether it answered 200)."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Token {token}"})
+        response = conn.getresponse()
+        response.read()
+        ok = response.status == 200
+    except OSError:
+        ok = False
+    finally:
+        conn.close()
+    return time.perf_counter() - started, ok
+
+
+def paired(port: int, path, token: str, seconds: float) -> tuple[float, float]:
+    """p50 ms of ``/me`` and of ``path`` (or each next path of an iterator), one client asking for them in turn:
+    both meet the same machine, whose speed drifts by a third between runs of a few seconds on a shared one."""
+    paths = itertools.repeat(path) if isinstance(path, str) else path
+    me, case = [], []
+    stop_at = time.perf_counter() + seconds
+    while not case or time.perf_counter() < stop_at:
+        me.append(get(port, "/api/v1/me", token)[0])
+        case.append(get(port, next(paths), token)[0])
+    return statistics.median(me) * 1000, statistics.median(case) * 1000
 
 
 def run_clients(threads: list[threading.Thread], latencies: list[float]) -> tuple[float, float, float]:
@@ -193,6 +213,10 @@ def _measure(paths: dict[str, str], token: str, where: str) -> None:
                 (s_rps, s_p50, s_p95), (m_rps, m_p50, m_p95) = results[name, clients], results["me", clients]
                 print(f"{name}/me c={clients}: throughput {s_rps / m_rps:.2f}x, p50 {s_p50 / m_p50:.1f}x "
                       f"(target <= {target}x), p95 {s_p95 / m_p95:.1f}x")
+        for name, target in (("slots", 2), ("slots365", 10), ("new60", 2), ("new365", 10)):
+            me_p50, p50 = paired(port, paths[name], token, SECONDS)
+            print(f"{name}/me in turn, 1 client: p50 {p50:.1f} ms / {me_p50:.1f} ms = {p50 / me_p50:.1f}x "
+                  f"(target <= {target}x)")
 
 
 if __name__ == "__main__":
