@@ -3,13 +3,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.access import acting_for, listing_scope
 from core.errors import PayloadTooLarge
 from core.idempotency import idempotent
+from core.parsers import JSONParser
 from core.query_params import check_query_params
 from integrations.ical.fetch import FetchError
 from integrations.ical.parse import CalendarError

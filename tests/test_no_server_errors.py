@@ -85,3 +85,24 @@ def test_junk_never_makes_a_500(clients, who):
         check(client.post(path, "a=1&b=2", content_type="application/x-www-form-urlencoded"))
         check(client.post(path, b"\xff\xfe\x00garbage", content_type="multipart/form-data; boundary=zz"))
         check(client.delete(path))
+
+
+# Nesting past the interpreter's recursion limit (the standard library's JSON decoder recurses once per level),
+# and just below it, where the parse succeeds or fails depending on how deep the call stack already is.
+DEEP_BODIES = [opening * depth + inner + closing * depth
+               for depth in (100_000, 990, 960, 930, 900)
+               for opening, inner, closing in (("[", "", "]"), ('{"start": ', "1", "}"))]
+
+
+@pytest.mark.parametrize("who", ["hr", "anonymous"])
+def test_deeply_nested_json_is_a_400_not_a_500(clients, who):
+    client = clients[who]
+    if who == "hr":
+        answer = client.post("/api/v1/availability/", DEEP_BODIES[0], content_type="application/json")
+        assert answer.status_code == 400
+        assert answer.json()["error"]["code"] == "validation_error"
+        assert "nested too deeply" in answer.json()["error"]["message"]
+    for path in concrete_paths():  # (POST /auth/logout among them: the token goes last)
+        for body in DEEP_BODIES:
+            for method in (client.post, client.patch, client.put):
+                check(method(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="deep"), path)
