@@ -5,6 +5,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, JsonResponse
@@ -122,8 +123,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+    elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, TooManyFieldsSent):  # a query string or form, not only a body: say which limit
+        exc = PayloadTooLarge(f"The request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters "
+                              "(query string or form fields).")
     if not isinstance(exc, exceptions.APIException):
         return None  # an unexpected error: Django's 500 handler answers in the same shape
     request = context.get("request")

@@ -57,3 +57,10 @@ def test_a_csrf_refusal_outside_the_admin_is_in_the_error_shape():
     assert json.loads(refused.content)["error"]["code"] == "permission_denied"
     page = csrf_failure(factory.post("/admin/login/"), reason="no token")
     assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+
+
+def test_too_many_query_parameters_is_413_naming_the_limit(hr_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 50
+    r = hr_client.get("/api/v1/slots/?" + "&".join(f"interviewer={n}" for n in range(1, 60)))
+    assert_error(r, 413, "payload_too_large")
+    assert r.json()["error"]["message"] == "The request has more than 50 parameters (query string or form fields)."
