@@ -1,5 +1,7 @@
 """Booking through HTTP under gunicorn (bin/serve) on PostgreSQL + Redis, then the task worker (bin/worker)
-sending every invite to a local SMTP sink. Prints figures against the targets; asserts nothing.
+sending every invite to a local SMTP sink. Prints figures against the targets; asserts nothing. With 8 clients
+it also prints the machine's CPU time per booking by program (web processes, PostgreSQL, Redis, the clients)
+and the rate those allow on this machine's cores: where the machine is the limit, that is the ceiling.
 
     bin/bench booking
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_BOOKING_REDIS_URL=redis://127.0.0.1:6379/7 \
@@ -25,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 from bench.run import START, drop_database, prepare_database  # noqa: E402
-from bench.serve import gunicorn, run_clients  # noqa: E402
+from bench.serve import cpu_per_request, cpu_seconds, gunicorn, run_clients  # noqa: E402
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", "300"))
 CLIENTS = 8
@@ -141,9 +143,13 @@ def main() -> None:
             print(f"booking, 1 client: {rps:6.1f} bookings/s  p50 {p50:5.1f} ms  p95 {p95:5.1f} ms "
                   f"({statuses.count(201)} of {len(statuses)} booked; target >= 100/s)")
             per_client = max(1, BOOKINGS // CLIENTS * 2)
+            before = cpu_seconds()
             rps, p50, p95, statuses = run(port, token, [bodies(p, per_client) for p in panels[1:1 + CLIENTS]])
+            used = cpu_seconds() - before
             print(f"booking, {CLIENTS} clients on separate panels: {rps:6.1f} bookings/s  p50 {p50:5.1f} ms  "
                   f"p95 {p95:5.1f} ms ({statuses.count(201)} of {len(statuses)} booked; target >= 200/s)")
+            if used:
+                print(f"  CPU per booking, {CLIENTS} clients: {cpu_per_request(used, len(statuses))}")
         expected = InviteDelivery.objects.count()
         rate, messages, connections = drain_invites(expected)
         print(f"invite worker ({Q_WORKERS} processes) to a local SMTP sink: {expected} invites, {rate:6.1f} invites/s "
