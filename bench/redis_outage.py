@@ -10,7 +10,6 @@ settings with REDIS_URL set) and prints status counts and latency p50 / p95 / ma
 
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,13 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.ports import free_port  # noqa: E402
+
 N = int(os.environ.get("BENCH_N", "20"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:

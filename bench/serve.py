@@ -18,7 +18,6 @@ Each client opens a connection per request (gunicorn's sync workers close it aft
 import http.client
 import itertools
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,16 +34,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 from bench.run import START, drop_database, prepare_database, seed_people, year_of_data  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 PROCESSES = os.environ.get("BENCH_WEB_CONCURRENCY", "4")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

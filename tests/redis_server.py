@@ -2,7 +2,6 @@
 shared cache on it with the production backend (``on_redis``)."""
 
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -12,14 +11,10 @@ import redis
 
 from core import counters, tokens
 from core.cache_backends import breaker_reset
+from tests.ports import free_port
 
 REDIS_SERVER = "redis-server"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RedisServer:

@@ -22,7 +22,7 @@ from core.cache_backends import CACHE_ERRORS, breaker_reset
 from core.models import CacheRepair
 from core.tasks import apply_cache_repairs
 from tests.conftest import PASSWORD, assert_error, client_for
-from tests.redis_server import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.ports import free_port
+
 USERS = {"ann": "ann-app-password", "bob": "bob-app-password"}
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_users(folder: Path, users: dict[str, str]) -> None:
@@ -22,7 +19,7 @@ def write_users(folder: Path, users: dict[str, str]) -> None:
 
 @contextmanager
 def radicale(folder: Path):
-    port = _free_port()
+    port = free_port()
     write_users(folder, USERS)
     (folder / "config").write_text(f"""[server]
 hosts = 127.0.0.1:{port}

@@ -2,12 +2,12 @@
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 from django.db import connection
+
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = "subprocess-test-secret-key-" + "z" * 40
@@ -35,11 +35,6 @@ def production_env(tmp_path, **extra) -> dict:
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):

@@ -21,7 +21,8 @@ from django.utils import timezone
 from core.tokens import token_issue
 from scheduling.models import DeliveryStatus, Interview, InviteDelivery
 from tests.factories import CandidateFactory, HRFactory, InterviewerFactory
-from tests.ops.procs import ROOT, database_url, free_port, production_env, stop_group, wait_until
+from tests.ops.procs import ROOT, database_url, production_env, stop_group, wait_until
+from tests.ports import free_port
 from tests.ops.smtp_sink import smtp_sink
 from tests.ops.tasks import runs
 from tests.scheduling.helpers import free, iso
