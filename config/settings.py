@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import certifi
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -283,6 +284,12 @@ MICROSOFT_REDIRECT_URI = env_str("MICROSOFT_REDIRECT_URI", f"{PUBLIC_BASE_URL}/a
 MICROSOFT_API_RETRIES = env_int("MICROSOFT_API_RETRIES", 2)  # the worker's retries of 429/5xx (after Retry-After)
 # How far ahead CalDAV and Microsoft 365 busy time is read (Google: GOOGLE_SYNC_DAYS).
 CALENDAR_SYNC_DAYS = env_int("CALENDAR_SYNC_DAYS", 180)
+# The certificate authorities that CalDAV servers' certificates are checked against: a PEM file. The default
+# is certifi's public ones; a self-hosted server under a private CA needs a bundle with that CA too, such as
+# the system's once the CA is added to it (/etc/ssl/certs/ca-certificates.crt on Debian and Ubuntu).
+CALDAV_CA_BUNDLE = env_str("CALDAV_CA_BUNDLE") or certifi.where()
+if not Path(CALDAV_CA_BUNDLE).is_file():
+    raise ImproperlyConfigured(f"CALDAV_CA_BUNDLE names no file: {CALDAV_CA_BUNDLE}")
 
 # Background tasks: django-q2 on the database, or on Redis when REDIS_URL is set.
 Q_CLUSTER = {

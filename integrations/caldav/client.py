@@ -6,7 +6,8 @@ info: ``integrations.ical.fetch.check_url``), and ``_PinnedAdapter`` resolves it
 to that vetted address, with the host name kept for TLS (SNI and the certificate check) and the Host header,
 so DNS cannot answer one address to the check and another to the connection (DNS rebinding). The session
 ignores the environment (``trust_env = False``): no proxy, ``.netrc`` or CA bundle from environment
-variables can reroute a request or add credentials; certificates are checked against ``CA_BUNDLE``. A request
+variables can reroute a request or add credentials; certificates are checked against the CALDAV_CA_BUNDLE
+setting (certifi's public authorities unless the operator names a bundle with a private one). A request
 is never redirected (a redirect could point inside our network), and its timeout is what is left of the
 caller's deadline. Busy time comes from a calendar-query with a time range, asking the server to expand
 recurrences; the iCal parser expands whatever the server left unexpanded (recurring-ical-events), and
@@ -25,9 +26,9 @@ from datetime import timezone as dt_timezone
 from urllib.parse import urljoin
 
 import caldav
-import certifi
 import requests
 from caldav.lib import error as dav_error
+from django.conf import settings
 from icalendar import Calendar, Event
 from requests.adapters import HTTPAdapter
 
@@ -50,8 +51,6 @@ TIMEOUT_SECONDS = 15
 # How long one operation (a discovery, one calendar's read, a PUT or DELETE) may take in all when the caller set
 # no deadline (the worker's calls): each read still waits at most TIMEOUT_SECONDS.
 OPERATION_SECONDS = 60
-# The certificate authorities CalDAV servers are checked against (the environment is not read).
-CA_BUNDLE = certifi.where()
 PRODID = "-//Interview scheduling//busy blocks//EN"
 
 
@@ -113,7 +112,7 @@ class _Client(caldav.DAVClient):
 
     def __init__(self, account: Account, policy: ical_fetch.Policy, deadline: Deadline):
         super().__init__(url=account.url, username=account.username, password=account.password,
-                         timeout=deadline.timeout(TIMEOUT_SECONDS), ssl_verify_cert=CA_BUNDLE)
+                         timeout=deadline.timeout(TIMEOUT_SECONDS), ssl_verify_cert=settings.CALDAV_CA_BUNDLE)
         self.last_status: int | None = None
         self.deadline = deadline
         self.session.trust_env = False  # no proxy, .netrc or CA bundle from the environment

@@ -311,7 +311,7 @@ def tls_server(certificate: Path):
 
 
 def test_https_is_pinned_and_still_checks_the_certificate_against_the_host_name(
-        interviewer_client, dns, certificates, monkeypatch, api_settings):
+        interviewer_client, dns, certificates, monkeypatch, api_settings, settings):
     dns.answer("caldav.pin.test", "127.0.0.1")
     with tls_server(certificates["caldav.pin.test"]) as (port, snis, hosts):
         account = caldav_client.Account(f"https://caldav.pin.test:{port}/", "ann", "pw")
@@ -320,8 +320,9 @@ def test_https_is_pinned_and_still_checks_the_certificate_against_the_host_name(
         with pytest.raises(caldav_client.CalDAVError, match="certificate could not be verified"):
             caldav_client.discover(account, POLICY)
         assert hosts == []
-        # trusting the test CA: the TLS connection to 127.0.0.1 is made for the name, and the request arrives
-        monkeypatch.setattr(caldav_client, "CA_BUNDLE", str(certificates["ca"]))
+        # trusting the test CA (CALDAV_CA_BUNDLE, as an operator with a private CA sets it): the TLS connection
+        # to 127.0.0.1 is made for the name, and the request arrives
+        settings.CALDAV_CA_BUNDLE = str(certificates["ca"])
         with pytest.raises(caldav_client.CalDAVError, match=r"does not allow this \(403\)"):
             caldav_client.discover(account, POLICY)
     assert hosts and set(hosts) == {f"caldav.pin.test:{port}"}

@@ -3,7 +3,9 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import certifi
 import pytest
 from django.test import Client, override_settings
 
@@ -59,6 +61,16 @@ def test_without_redis_production_shares_the_database_cache(tmp_path):
     assert "Redis" in settings_of(tmp_path, 'settings.CACHES["default"]["BACKEND"]', REDIS_URL="redis://127.0.0.1:6379/9")
     # and so does the development setup (bin/run, DEBUG on), whose worker is a process of its own
     assert settings_of(tmp_path, 'settings.CACHES["default"]["BACKEND"]', DJANGO_DEBUG="1").endswith("DatabaseCache")
+
+
+def test_caldav_servers_are_checked_against_the_bundle_the_operator_names(tmp_path):
+    assert settings_of(tmp_path, "settings.CALDAV_CA_BUNDLE") == certifi.where()
+    bundle = tmp_path / "with-our-ca.pem"
+    bundle.write_text(Path(certifi.where()).read_text())
+    assert settings_of(tmp_path, "settings.CALDAV_CA_BUNDLE", CALDAV_CA_BUNDLE=str(bundle)) == str(bundle)
+    result = manage(tmp_path, "check", CALDAV_CA_BUNDLE=str(tmp_path / "missing.pem"))
+    assert result.returncode != 0
+    assert "CALDAV_CA_BUNDLE names no file" in result.stderr
 
 
 def test_a_per_process_cache_with_debug_off_is_refused_at_startup(tmp_path):
