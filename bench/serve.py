@@ -41,7 +41,6 @@ PROCESSES = os.environ.get("BENCH_WEB_CONCURRENCY", "4")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-
 @contextmanager
 def gunicorn(processes: str, **env):
     """bin/serve on a free loopback port, ready (``/readyz`` answers 200); yields the port."""

@@ -16,7 +16,6 @@ from tests.ports import free_port
 REDIS_SERVER = "redis-server"
 
 
-
 class RedisServer:
     def __init__(self, directory: Path):
         self.port = free_port()

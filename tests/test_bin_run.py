@@ -14,7 +14,6 @@ from tests.ports import free_port
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
 @pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="once is enough: SQLite pass")
 def test_bin_run_prints_and_serves_the_port_it_uses(tmp_path):
     port = free_port()

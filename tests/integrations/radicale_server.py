@@ -12,7 +12,6 @@ from tests.ports import free_port
 USERS = {"ann": "ann-app-password", "bob": "bob-app-password"}
 
 
-
 def write_users(folder: Path, users: dict[str, str]) -> None:
     (folder / "users").write_text("".join(f"{name}:{password}\n" for name, password in users.items()))
 

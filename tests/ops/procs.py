@@ -36,7 +36,6 @@ def production_env(tmp_path, **extra) -> dict:
     return env
 
 
-
 def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
