@@ -8,8 +8,8 @@ so DNS cannot answer one address to the check and another to the connection (DNS
 ignores the environment (``trust_env = False``): no proxy, ``.netrc`` or CA bundle from environment
 variables can reroute a request or add credentials; certificates are checked against the CALDAV_CA_BUNDLE
 setting (certifi's public authorities unless the operator names a bundle with a private one). A request
-is never redirected (a redirect could point inside our network), and its timeout is what is left of the
-caller's deadline. Busy time comes from a calendar-query with a time range, asking the server to expand
+is never redirected (a redirect could point inside our network), its answer is read only up to a size cap
+(``ANSWER_SIZE_FACTOR``), and its timeout is what is left of the caller's deadline. Busy time comes from a calendar-query with a time range, asking the server to expand
 recurrences; the iCal parser expands whatever the server left unexpanded (recurring-ical-events), and
 leaves out TRANSPARENT and cancelled occurrences. Every failure comes out as ``CalDAVError`` (a
 ``ProviderError``), or ``PasswordRejected`` when the server refuses the user name or app password.
@@ -52,6 +52,9 @@ TIMEOUT_SECONDS = 15
 # no deadline (the worker's calls): each read still waits at most TIMEOUT_SECONDS.
 OPERATION_SECONDS = 60
 PRODID = "-//Interview scheduling//busy blocks//EN"
+# An answer may be at most this many times the size an imported calendar may be (the policy's max_bytes): the
+# calendar data in it is held to that size by the parser, and the XML around each object adds a few hundred bytes.
+ANSWER_SIZE_FACTOR = 2
 
 
 class CalDAVError(ProviderError):
@@ -124,14 +127,29 @@ class _Client(caldav.DAVClient):
         def bounded_request(method, url, **kwargs):
             kwargs["timeout"] = deadline.timeout(TIMEOUT_SECONDS)
             kwargs["allow_redirects"] = False
+            kwargs["stream"] = True  # the body is read below, up to the size cap
             response = send(method, url, **kwargs)
             self.last_status = response.status_code
             if response.is_redirect:
+                response.close()
                 raise CalDAVError(f"The CalDAV server redirected to {response.headers.get('Location', '?')[:200]}; "
                                   "use that address.", permanent=True)
+            _read_capped(response, policy.max_bytes * ANSWER_SIZE_FACTOR)
             return response
 
         self.session.request = bounded_request
+
+
+def _read_capped(response: requests.Response, limit: int) -> None:
+    """Reads the answer's body (decompressed), refusing it past ``limit`` bytes: a server could otherwise send
+    an endless answer at full speed, all of it held in memory until the operation's time runs out."""
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body.extend(chunk)
+        if len(body) > limit:
+            response.close()
+            raise CalDAVError(f"The CalDAV server's answer is larger than {limit // 1024} KiB.", permanent=True)
+    response._content = bytes(body)  # what ``content`` gives the library (requests has no public setter)
 
 
 def _vet(url: str, policy: ical_fetch.Policy, request=None) -> tuple[str, str, int]:

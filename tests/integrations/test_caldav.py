@@ -366,6 +366,44 @@ def test_a_kept_alive_connection_is_cut_off_too():
     assert elapsed < 1.0 + 1.0, elapsed
 
 
+def _flood(conn, stop, sent: list[int]):
+    """Reads the request, then answers 207 with an endless body as fast as the client takes it."""
+    with conn:
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\nConnection: close\r\n\r\n"
+                         b"<d:multistatus xmlns:d='DAV:'>")
+            chunk = b"<d:response/>" * 5000
+            while not stop.is_set():
+                conn.sendall(chunk)
+                sent[0] += len(chunk)
+        except OSError:  # the client hung up
+            return
+
+
+def test_an_endless_answer_is_refused_at_the_size_cap_not_read_into_memory():
+    """Without a cap the client read the whole answer into memory until the operation's time ran out: at
+    loopback speed, gigabytes in a minute. It stops past twice the import's size cap, at once."""
+    from core.calendar_providers import Deadline
+
+    sent = [0]
+    handle = lambda conn, stop: threading.Thread(target=_flood, args=(conn, stop, sent), daemon=True).start()  # noqa: E731
+    policy = ical_fetch_policy()
+    refusal = "The CalDAV server's answer is larger than 195 KiB."
+    with loopback_server(handle) as base:
+        account = caldav_client.Account(base + "/dav/", "ann", "pw")
+        started = time.monotonic()
+        with pytest.raises(caldav_client.CalDAVError, match=refusal) as refused:
+            caldav_client.discover(account, policy, Deadline.within(5))
+        assert refused.value.permanent
+        answer = caldav_client.read_busy(account, [base + "/dav/a/"], at(0), at(1), parse=lambda content: [],
+                                         policy=policy, deadline=Deadline.within(5))
+        elapsed = time.monotonic() - started
+    assert answer.errors == {base + "/dav/a/": refusal} and answer.busy == {}  # that calendar cannot be read
+    assert elapsed < 2, elapsed
+    assert sent[0] > policy.max_bytes * caldav_client.ANSWER_SIZE_FACTOR  # the server did send more than the cap
+
+
 def ical_fetch_policy():
     from integrations.ical.fetch import Policy
 
