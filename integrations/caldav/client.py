@@ -30,6 +30,7 @@ import requests
 from caldav.lib import error as dav_error
 from django.conf import settings
 from icalendar import Calendar, Event
+from lxml import etree
 from requests.adapters import HTTPAdapter
 
 from core import cutoff
@@ -206,7 +207,7 @@ def _mapped_errors(client: _Client | None):
         raise CalDAVError(f"The CalDAV server could not be reached: {type(exc).__name__}.") from None
     except dav_error.DAVError as exc:
         raise CalDAVError(f"The CalDAV server answered with an error: {str(exc)[:200]}") from None
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:  # lxml and odd answers
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, etree.LxmlError) as exc:  # odd answers
         raise CalDAVError(f"The CalDAV server's answer could not be read: {type(exc).__name__}.") from None
 
 

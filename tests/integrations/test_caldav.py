@@ -404,6 +404,27 @@ def test_an_endless_answer_is_refused_at_the_size_cap_not_read_into_memory():
     assert sent[0] > policy.max_bytes * caldav_client.ANSWER_SIZE_FACTOR  # the server did send more than the cap
 
 
+def test_an_answer_that_is_not_the_xml_it_says_is_a_clear_error_not_a_500(interviewer_client, settings):
+    """lxml's XMLSyntaxError (a SyntaxError, not a ValueError) came out of the library unmapped."""
+    settings.ICAL_URL_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    body = b"<d:multistatus xmlns:d='DAV:'><d:response>"  # cut short
+
+    def broken(conn, stop):
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\nContent-Length: %d\r\n"
+                         b"Connection: close\r\n\r\n%s" % (len(body), body))
+
+    handle = lambda conn, stop: threading.Thread(target=broken, args=(conn, stop), daemon=True).start()  # noqa: E731
+    with loopback_server(handle) as base:
+        with pytest.raises(caldav_client.CalDAVError, match="answer could not be read: XMLSyntaxError"):
+            caldav_client.discover(caldav_client.Account(base + "/dav/", "ann", "pw"), ical_fetch_policy())
+        r = interviewer_client.post("/api/v1/integrations/caldav", {"url": base + "/dav/", "username": "ann",
+                                                                    "password": "pw"}, format="json")
+    error = assert_error(r, 400, "validation_error")
+    assert "could not be read" in error["fields"]["url"][0]
+
+
 def ical_fetch_policy():
     from integrations.ical.fetch import Policy
 
