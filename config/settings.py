@@ -324,7 +324,8 @@ if LOG_FORMAT not in ("json", "text"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request": {"()": "core.observability.RequestContextFilter"}},
+    "filters": {"request": {"()": "core.observability.RequestContextFilter"},
+                "long": {"()": "core.observability.LongMessageFilter"}},
     "formatters": {
         "json": {"()": "core.observability.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -334,7 +335,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "level": env_str("LOG_LEVEL", "INFO"),
             "formatter": LOG_FORMAT,
-            "filters": ["request"],
+            "filters": ["request", "long"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -47,6 +47,27 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+# A log line's message is cut to this many characters: libraries log what servers answered (the caldav library
+# logs a whole answer it could not parse as XML, up to the size cap, at CRITICAL), and a server must not be able
+# to fill the logs.
+MAX_MESSAGE_CHARS = 10_000
+
+
+class LongMessageFilter(logging.Filter):
+    """Cuts a record's message to ``MAX_MESSAGE_CHARS``, saying how much was left out (once: the record is shared
+    by every handler it reaches)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_cut", False):
+            return True
+        message = record.getMessage()
+        if len(message) > MAX_MESSAGE_CHARS:
+            record.msg = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message) - MAX_MESSAGE_CHARS} more characters)"
+            record.args = ()
+            record._cut = True
+        return True
+
+
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.test import Client
 
-from core.observability import JsonFormatter, RequestContextFilter, request_id_from
+from core.observability import MAX_MESSAGE_CHARS, JsonFormatter, LongMessageFilter, RequestContextFilter, request_id_from
 from core.tokens import token_issue
 
 
@@ -18,6 +18,7 @@ def log_lines():
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestContextFilter())
+    handler.addFilter(LongMessageFilter())
     root = logging.getLogger()
     root.addHandler(handler)
     old_level = root.level
@@ -50,6 +51,20 @@ def test_every_log_line_inside_a_request_carries_its_id(log_lines, hr_client):
     assert response.status_code == 404
     lines = log_lines()
     assert lines and all(entry["request_id"] == "abcdefgh-1" for entry in lines), lines
+
+
+def test_a_long_message_is_cut_before_it_reaches_the_log(log_lines):
+    # the configured handler has the filter (the fixture's stands in for it, to read what it writes)
+    assert any(isinstance(f, LongMessageFilter) for h in logging.getLogger().handlers for f in h.filters)
+    answer = "<d:multistatus>" + "x" * 4_000_000  # what the caldav library logs of an answer it could not parse
+    logging.getLogger("caldav").critical("Expected some valid XML from the server, but got this: \n%s", answer)
+    (line,) = log_lines()
+    assert line["message"].startswith("Expected some valid XML from the server, but got this: \n<d:multistatus>xxx")
+    left_out = len("Expected some valid XML from the server, but got this: \n") + len(answer) - MAX_MESSAGE_CHARS
+    assert line["message"].endswith(f"x... ({left_out} more characters)")
+    assert len(line["message"]) < MAX_MESSAGE_CHARS + 40
+    logging.getLogger("caldav").warning("short %s", "as it was")
+    assert log_lines()[-1]["message"] == "short as it was"
 
 
 @pytest.mark.parametrize("incoming", [None, "", "short", "x" * 129, "bad id with spaces", "evil\ninjected",
