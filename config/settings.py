@@ -256,6 +256,13 @@ ICAL_SUBSCRIPTION_REFRESH_MINUTES = env_int("ICAL_SUBSCRIPTION_REFRESH_MINUTES",
 ICAL_PARSE_SECONDS = env_int("ICAL_PARSE_SECONDS", 8)
 ICAL_PARSE_MEMORY_MB = env_int("ICAL_PARSE_MEMORY_MB", 100)
 
+# Quotas (core.quotas): what one person may keep. Generous for people (a window a day by hand for decades, a few
+# weekly rules, several calendars); they bound what an account can add to the database and to searches.
+MAX_WINDOWS_PER_USER = env_int("MAX_WINDOWS_PER_USER", 20_000)  # availability windows entered through the API
+MAX_BUSY_PERIODS_PER_USER = env_int("MAX_BUSY_PERIODS_PER_USER", 20_000)  # busy time entered through the API
+MAX_WEEKLY_RULES_PER_USER = env_int("MAX_WEEKLY_RULES_PER_USER", 100)
+MAX_CALENDARS_PER_USER = env_int("MAX_CALENDARS_PER_USER", 50)  # imported calendars and subscriptions
+
 # Google Calendar
 GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID", "") or ""
 GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET", "") or ""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from core.models import User
+from core.quotas import check_quota
 from core.timezones import get_zone
 from integrations.google.crypto import decrypt, encrypt
 from integrations.ical import fetch as ical_fetch
@@ -83,10 +84,19 @@ def _replace_periods(source: CalendarSource, periods: list[Interval]) -> None:
         )
 
 
+def _check_room_for(user: User, name: str) -> None:
+    """A calendar new to this person counts against their quota (importing one again replaces it)."""
+    sources = CalendarSource.objects.filter(user=user)
+    if not sources.filter(name=name).exists():
+        check_quota(sources, adding=1, limit=settings.MAX_CALENDARS_PER_USER,
+                    what="imported calendars and subscriptions")
+
+
 def calendar_import(
     *, user: User, name: str, content: bytes, kind: str, url: str = "", is_subscription: bool = False
 ) -> CalendarSource:
     """Parse ``content`` and make it the source's periods, replacing earlier ones. Raises CalendarError."""
+    _check_room_for(user, name)
     result = _parse(user, content, kind)
     periods = result.periods
     with transaction.atomic():
@@ -119,6 +129,7 @@ def calendar_import_url(*, user: User, url: str, kind: str, username: str = "", 
 
 def subscription_create(*, user: User, url: str, kind: str, username: str = "", password: str = "") -> CalendarSource:
     ical_fetch.check_url(url)  # refuse a scheme or form we will never fetch, at once
+    _check_room_for(user, url)
     secret = encrypt(password)
     with transaction.atomic():
         source, created = CalendarSource.objects.get_or_create(

@@ -3,10 +3,19 @@
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.db import transaction
 
 from core.models import User
-from slots.models import AvailabilityWindow, BusyPeriod, BusySource, InterviewerPolicy, WeeklyRule
+from core.quotas import check_quota
+from slots.models import (
+    AvailabilitySource,
+    AvailabilityWindow,
+    BusyPeriod,
+    BusySource,
+    InterviewerPolicy,
+    WeeklyRule,
+)
 from slots.signals import free_time_changed
 
 
@@ -20,6 +29,8 @@ def availability_create(*, user: User, windows: Sequence[tuple[datetime, datetim
     rows = [AvailabilityWindow(user=user, start=start, end=end) for start, end in windows]
     for row in rows:
         row.full_clean(exclude=["user", "import_source"])
+    check_quota(AvailabilityWindow.objects.filter(user=user, source=AvailabilitySource.MANUAL), adding=len(rows),
+                limit=settings.MAX_WINDOWS_PER_USER, what="availability windows entered by hand")
     with transaction.atomic():
         created = AvailabilityWindow.objects.bulk_create(rows)
         announce_free_time_changed([user.pk])
@@ -64,6 +75,8 @@ def weekly_rule_create(
         valid_until=valid_until,
     )
     rule.full_clean(exclude=["user"])
+    check_quota(WeeklyRule.objects.filter(user=user), adding=1, limit=settings.MAX_WEEKLY_RULES_PER_USER,
+                what="weekly rules")
     with transaction.atomic():
         rule.save()
         announce_free_time_changed([user.pk])
@@ -79,6 +92,8 @@ def weekly_rule_delete(*, rule: WeeklyRule) -> None:
 def busy_period_create(*, user: User, start: datetime, end: datetime) -> BusyPeriod:
     period = BusyPeriod(user=user, start=start, end=end, source=BusySource.MANUAL)
     period.full_clean(exclude=["user", "interview", "import_source"])
+    check_quota(BusyPeriod.objects.filter(user=user, source=BusySource.MANUAL), adding=1,
+                limit=settings.MAX_BUSY_PERIODS_PER_USER, what="busy periods entered by hand")
     with transaction.atomic():
         period.save()
         announce_free_time_changed([user.pk])
