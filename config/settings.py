@@ -214,6 +214,8 @@ SPECTACULAR_SETTINGS = {
 # Auth tokens
 AUTH_TOKEN_TTL_DAYS = env_int("AUTH_TOKEN_TTL_DAYS", 30)
 AUTH_TOKEN_CACHE_SECONDS = env_int("AUTH_TOKEN_CACHE_SECONDS", 300)
+# A person's tokens at most (one per login): a new one past that revokes the oldest.
+MAX_TOKENS_PER_USER = env_int("MAX_TOKENS_PER_USER", 100)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 # Failed logins from one client IP, counted once per address: password spraying over many addresses.

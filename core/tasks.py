@@ -1,7 +1,7 @@
 """django-q2 tasks: thin, take ids, call one service, safe to run twice."""
 
 from core.idempotency import idempotency_records_purge
-from core.tokens import cache_repairs_apply
+from core.tokens import cache_repairs_apply, tokens_expired_purge
 
 
 def purge_idempotency_records() -> int:
@@ -11,3 +11,8 @@ def purge_idempotency_records() -> int:
 def apply_cache_repairs() -> int:
     """Every minute: cache writes that failed during an outage, written now (raises while still down)."""
     return cache_repairs_apply()
+
+
+def purge_expired_tokens() -> int:
+    """Daily: expired API tokens deleted."""
+    return tokens_expired_purge()

@@ -44,13 +44,27 @@ def _user_cache_key(user_id: int) -> str:
 
 
 def token_issue(*, user: User) -> str:
+    """A new token. A person keeps at most ``MAX_TOKENS_PER_USER``: past that, the oldest are revoked (every
+    login makes one, so an account logging in without end cannot grow the table without end)."""
     key = secrets.token_urlsafe(32)
     AuthToken.objects.create(
         key_hash=hash_key(key),
         user=user,
         expires=timezone.now() + timedelta(days=settings.AUTH_TOKEN_TTL_DAYS),
     )
+    oldest = AuthToken.objects.filter(user=user).order_by("-created", "-pk")[settings.MAX_TOKENS_PER_USER:]
+    if surplus := list(oldest.values_list("pk", flat=True)):
+        AuthToken.objects.filter(pk__in=surplus).delete()  # tombstoned in the cache (core.signals)
     return key
+
+
+def tokens_expired_purge() -> int:
+    """Delete expired tokens (they no longer work: their rows only took room); how many."""
+    expired = AuthToken.objects.filter(expires__lte=timezone.now())
+    deleted = 0
+    while batch := list(expired.values_list("pk", flat=True)[:1000]):
+        deleted += AuthToken.objects.filter(pk__in=batch).delete()[0]
+    return deleted
 
 
 # A revoked token leaves a tombstone in the cache, and cache fills only *add*: a request that read the token

@@ -3,14 +3,19 @@ even while the token is in the (shared) cache. Each test warms the cache first, 
 entry was overruled, not that it expired."""
 
 import io
+from datetime import timedelta
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import timezone
+from rest_framework.test import APIClient
 
 from core.models import AuthToken, User
-from core.tokens import hash_key, user_for_key
-from tests.conftest import assert_error, client_for
+from core.tokens import hash_key, token_issue, user_for_key
+from tests.conftest import PASSWORD, assert_error, client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +144,32 @@ def test_the_tombstone_is_in_the_shared_cache(client, hr, candidate):
     token = AuthToken.objects.get(key_hash=key_hash)
     assert client.post(f"/admin/core/authtoken/{token.pk}/delete/", {"post": "yes"}).status_code == 302
     assert other_process.get(f"auth:token:{key_hash}") == {"revoked": True}
+
+
+def login(user) -> APIClient:
+    r = APIClient().post("/api/v1/auth/token", {"email": user.email, "password": PASSWORD}, format="json")
+    assert r.status_code == 200
+    return APIClient(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
+
+
+def test_a_person_keeps_at_most_so_many_tokens_the_oldest_go_first(candidate, settings):
+    settings.MAX_TOKENS_PER_USER = 3
+    sessions = [login(candidate) for _ in range(3)]
+    for api in sessions:
+        assert api.get("/api/v1/me").status_code == 200  # each cached now
+    sessions.append(login(candidate))
+    refused(sessions[0])  # the oldest, though cached
+    assert all(api.get("/api/v1/me").status_code == 200 for api in sessions[1:])
+    assert AuthToken.objects.filter(user=candidate).count() == 3
+
+
+def test_expired_tokens_are_purged_and_live_ones_kept(candidate, interviewer):
+    from core.tasks import purge_expired_tokens
+
+    live = warmed(interviewer)
+    with time_machine.travel(timezone.now() - timedelta(days=settings.AUTH_TOKEN_TTL_DAYS + 1)):
+        expired = [token_issue(user=candidate) for _ in range(3)]
+    assert purge_expired_tokens() == 3
+    assert not AuthToken.objects.filter(key_hash__in=[hash_key(k) for k in expired]).exists()
+    assert AuthToken.objects.filter(user=interviewer).count() == 1 and live.get("/api/v1/me").status_code == 200
+    assert purge_expired_tokens() == 0
