@@ -9,10 +9,11 @@ ignores the environment (``trust_env = False``): no proxy, ``.netrc`` or CA bund
 variables can reroute a request or add credentials; certificates are checked against the CALDAV_CA_BUNDLE
 setting (certifi's public authorities unless the operator names a bundle with a private one). A request
 is never redirected (a redirect could point inside our network), its answer is read only up to a size cap
-(``ANSWER_SIZE_FACTOR``), and its timeout is what is left of the caller's deadline. Busy time comes from a calendar-query with a time range, asking the server to expand
-recurrences; the iCal parser expands whatever the server left unexpanded (recurring-ical-events), and
-leaves out TRANSPARENT and cancelled occurrences. Every failure comes out as ``CalDAVError`` (a
-``ProviderError``), or ``PasswordRejected`` when the server refuses the user name or app password.
+(``ANSWER_SIZE_FACTOR``), and its timeout is what is left of the caller's deadline. Busy time comes from a
+calendar-query with a time range, asking the server to expand recurrences; the iCal parser expands whatever
+the server left unexpanded (recurring-ical-events), and leaves out TRANSPARENT and cancelled occurrences.
+Every failure comes out as ``CalDAVError`` (a ``ProviderError``), or ``PasswordRejected`` when the server
+refuses the user name or app password.
 """
 
 from __future__ import annotations

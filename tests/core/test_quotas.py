@@ -19,22 +19,25 @@ def window(day: int, hour: int = 9) -> dict:
     return {"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
 
 
+def add_windows(client, body):
+    return client.post("/api/v1/availability/", body, format="json")
+
+
 def test_windows_entered_by_hand_are_capped_per_person(candidate_client, hr_client, candidate, settings):
     settings.MAX_WINDOWS_PER_USER = 5
-    assert candidate_client.post("/api/v1/availability/", [window(d) for d in range(3)], format="json").status_code == 201
-    error = assert_error(candidate_client.post("/api/v1/availability/", [window(d) for d in range(3, 6)], format="json"),
-                         400, "validation_error")
+    assert add_windows(candidate_client, [window(d) for d in range(3)]).status_code == 201
+    error = assert_error(add_windows(candidate_client, [window(d) for d in range(3, 6)]), 400, "validation_error")
     assert error["message"] == ("A person may keep at most 5 availability windows entered by hand; this one has 3. "
                                 "Delete some first.")
     assert AvailabilityWindow.objects.filter(user=candidate).count() == 3  # nothing of the refused request kept
     # HR, entering them for the candidate, meets the candidate's cap
-    assert_error(hr_client.post("/api/v1/availability/", [{**window(d), "user": candidate.pk} for d in range(3, 6)],
-                                format="json"), 400, "validation_error")
-    assert candidate_client.post("/api/v1/availability/", [window(d) for d in range(3, 5)], format="json").status_code == 201
-    assert_error(candidate_client.post("/api/v1/availability/", window(9), format="json"), 400, "validation_error")
+    for_candidate = [{**window(d), "user": candidate.pk} for d in range(3, 6)]
+    assert_error(add_windows(hr_client, for_candidate), 400, "validation_error")
+    assert add_windows(candidate_client, [window(d) for d in range(3, 5)]).status_code == 201
+    assert_error(add_windows(candidate_client, window(9)), 400, "validation_error")
     first = AvailabilityWindow.objects.filter(user=candidate).first()
     assert candidate_client.delete(f"/api/v1/availability/{first.pk}/").status_code == 204
-    assert candidate_client.post("/api/v1/availability/", window(9), format="json").status_code == 201
+    assert add_windows(candidate_client, window(9)).status_code == 201
 
 
 def test_imported_windows_do_not_count_against_the_hand_entered_cap(interviewer_client, settings):

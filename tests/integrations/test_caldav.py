@@ -387,7 +387,8 @@ def test_an_endless_answer_is_refused_at_the_size_cap_not_read_into_memory():
     from core.calendar_providers import Deadline
 
     sent = [0]
-    handle = lambda conn, stop: threading.Thread(target=_flood, args=(conn, stop, sent), daemon=True).start()  # noqa: E731
+    handle = lambda conn, stop: threading.Thread(  # noqa: E731
+        target=_flood, args=(conn, stop, sent), daemon=True).start()
     policy = ical_fetch_policy()
     refusal = "The CalDAV server's answer is larger than 195 KiB."
     with loopback_server(handle) as base:
