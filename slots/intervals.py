@@ -170,8 +170,13 @@ def slots(
                 for k in range(k_first, k_last + 1):
                     start = midnight_utc + k * step
                     found.append(Interval(start, start + duration))
-            else:
-                for k in range(points_per_day):
+            else:  # the offset changes that day: walk its wall-clock grid, near the stretch only (a start's wall
+                # time is within _DST_MARGIN of lo's and of hi's, as the offset moves by less than that)
+                near_lo = lo.astimezone(tz).replace(tzinfo=None) - _DST_MARGIN
+                near_hi = hi.astimezone(tz).replace(tzinfo=None) + _DST_MARGIN
+                k_first = max(0, -((midnight - near_lo) // step))
+                k_last = min(points_per_day - 1, (near_hi - midnight) // step)
+                for k in range(k_first, k_last + 1):
                     for start in wall_to_instants(midnight + k * step, tz):
                         if lo <= start <= hi:
                             found.append(Interval(start, start + duration))

@@ -324,3 +324,19 @@ def test_the_grid_is_laid_by_arithmetic_except_on_dst_days(monkeypatch):
     spring = [interval(dates.at(SPRING, 0, tz=NY), dates.at(SPRING + timedelta(days=1), 0, tz=NY))]
     assert len(grid(spring, tz=NY)) == 23
     assert calls
+
+
+def test_a_dst_change_day_walks_its_grid_near_the_stretch_only(monkeypatch):
+    """On a day whose offset changes, the grid is walked by wall time; only its points within the DST margin of
+    the stretch are looked at (before: every point of the day, for every stretch that day)."""
+    import slots.intervals as intervals
+
+    looked_at = []
+    real = intervals.wall_to_instants
+    monkeypatch.setattr(intervals, "wall_to_instants", lambda wall, tz: looked_at.append(wall) or real(wall, tz))
+    day = dates.next_dst_change("America/New_York", forward=False)
+    start = dates.at(day, 14, tz="America/New_York")  # the afternoon of the day the clocks go back
+    found = slots([Interval(start, start + timedelta(hours=1))], duration=timedelta(minutes=15),
+                  step=timedelta(minutes=5), tz=ZoneInfo("America/New_York"))
+    assert [s.start for s in found] == [start + timedelta(minutes=5 * k) for k in range(10)]
+    assert len(looked_at) <= (60 + 2 * 180) // 5 + 1  # the hour and 3 hours either side, not the day's 288 points
